@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_lcore.h>
+#include <rte_version.h>
+
+#include "lab_eal.h"
+#include "lab_log.h"
+
+volatile bool lab_force_quit;
+
+static void
+lab_signal_handler(int signum)
+{
+	(void)signum;
+	lab_force_quit = true;
+}
+
+static int
+lab_signals_install(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = lab_signal_handler;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGINT, &sa, NULL) < 0 || sigaction(SIGTERM, &sa, NULL) < 0)
+		return -errno;
+	return 0;
+}
+
+int
+lab_eal_init(int argc, char **argv, const char *log_name)
+{
+	int consumed;
+	int ret;
+
+	consumed = rte_eal_init(argc, argv);
+	if (consumed < 0) {
+		ret = -rte_errno;
+		fprintf(stderr, "%s: EAL initialisation failed: %s. Check the EAL options, "
+			"hugepages (./scripts/labenv.sh hugepages) and --file-prefix.\n",
+			log_name, rte_strerror(rte_errno));
+		return ret < 0 ? ret : -EINVAL;
+	}
+	ret = lab_log_register(log_name);
+	if (ret < 0) {
+		fprintf(stderr, "%s: cannot register log type: %s\n", log_name, strerror(-ret));
+		return ret;
+	}
+	ret = lab_signals_install();
+	if (ret < 0) {
+		LAB_LOG(ERR, "cannot install signal handlers: %s", strerror(-ret));
+		return ret;
+	}
+	LAB_LOG(INFO, "%s process, file prefix '%s', main lcore %u", lab_proc_type_name(),
+		lab_file_prefix(), rte_get_main_lcore());
+	return consumed;
+}
+
+const char *
+lab_proc_type_name(void)
+{
+	return rte_eal_process_type() == RTE_PROC_PRIMARY ? "primary" : "secondary";
+}
+
+const char *
+lab_file_prefix(void)
+{
+	/* The runtime directory is <run dir>/dpdk/<file prefix>. */
+	const char *dir = rte_eal_get_runtime_dir();
+	const char *slash = strrchr(dir, '/');
+
+	return slash != NULL ? slash + 1 : dir;
+}
+
+void
+lab_report_missing(const char *kind, const char *name)
+{
+	LAB_LOG(ERR, "Cannot find %s %s: is the primary running with --file-prefix=%s?",
+		kind, name, lab_file_prefix());
+}
+
+static void
+lab_cpu_model(char *buf, size_t len)
+{
+	char line[256];
+	FILE *f;
+
+	snprintf(buf, len, "unknown");
+	f = fopen("/proc/cpuinfo", "r");
+	if (f == NULL)
+		return;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char *colon = strchr(line, ':');
+
+		if (strncmp(line, "model name", 10) != 0 || colon == NULL)
+			continue;
+		colon += 2;
+		colon[strcspn(colon, "\n")] = '\0';
+		snprintf(buf, len, "%s", colon);
+		break;
+	}
+	fclose(f);
+}
+
+void
+lab_print_platform(FILE *f)
+{
+	char model[128];
+	unsigned int lcore;
+	int pos = 0;
+	char lcores[256] = "";
+
+	lab_cpu_model(model, sizeof(model));
+	RTE_LCORE_FOREACH(lcore) {
+		if (pos < (int)sizeof(lcores))
+			pos += snprintf(lcores + pos, sizeof(lcores) - pos, "%s%u@cpu%d",
+				pos ? "," : "", lcore, rte_lcore_to_cpu_id(lcore));
+	}
+	fprintf(f, "# DPDK version : %s\n", rte_version());
+	fprintf(f, "# CPU model    : %s\n", model);
+	fprintf(f, "# lcores used  : %u (%s)\n", rte_lcore_count(), lcores);
+	fprintf(f, "# NUMA nodes   : %u\n", rte_socket_count());
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * EAL start-up shared by every lab program: rte_eal_init, the program's
+ * log type, SIGINT/SIGTERM handling and the platform banner that every
+ * benchmark prints beside its figures.
+ */
+#ifndef LAB_EAL_H
+#define LAB_EAL_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+/* Set by SIGINT/SIGTERM; every main loop polls it and then prints its counters. */
+extern volatile bool lab_force_quit;
+
+/*
+ * Runs rte_eal_init(), registers "user.lab.<log_name>" and installs the
+ * signal handlers. Returns the number of arguments the EAL consumed (as
+ * rte_eal_init() does), or a negative errno with a message already logged.
+ */
+int lab_eal_init(int argc, char **argv, const char *log_name);
+
+/* "primary" or "secondary", as the EAL decided (useful with --proc-type=auto). */
+const char *lab_proc_type_name(void);
+
+/* The --file-prefix in use, read back from the EAL's runtime directory. */
+const char *lab_file_prefix(void);
+
+/*
+ * Logs why a named shared object was not found, naming the prefix, so a
+ * student can tell a missing primary from a mistyped --file-prefix.
+ */
+void lab_report_missing(const char *kind, const char *name);
+
+/* DPDK version, CPU model, lcores in use and NUMA node count, one line each. */
+void lab_print_platform(FILE *f);
+
+#endif /* LAB_EAL_H */

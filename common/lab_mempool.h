@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * NUMA-correct mbuf pools: created on the socket of the port whose DMA
+ * fills them, looked up by name in secondaries.
+ */
+#ifndef LAB_MEMPOOL_H
+#define LAB_MEMPOOL_H
+
+#include <stdint.h>
+
+#include <rte_mempool.h>
+
+#define LAB_MBUF_CACHE 256
+
+/*
+ * The socket an object serving this port belongs on: the port's own, or,
+ * for a device that reports SOCKET_ID_ANY (virtual devices), the calling
+ * lcore's socket. Says which, once per call, at DEBUG level.
+ */
+int lab_port_numa_socket(uint16_t port_id);
+
+/*
+ * Creates an mbuf pool of nb_mbufs on lab_port_numa_socket(port_id).
+ * Returns the pool, or NULL with rte_errno set and a message logged.
+ */
+struct rte_mempool *lab_mbuf_pool_create(const char *name, unsigned int nb_mbufs,
+		uint16_t port_id);
+
+/* As above on an explicit socket (numa_demo's --wrong-socket). */
+struct rte_mempool *lab_mbuf_pool_create_on(const char *name, unsigned int nb_mbufs,
+		int socket_id);
+
+/*
+ * Secondary side: finds the pool the primary made. On failure logs which
+ * pool and which --file-prefix were looked for, and returns NULL.
+ */
+struct rte_mempool *lab_mbuf_pool_lookup(const char *name);
+
+#endif /* LAB_MEMPOOL_H */

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Option value parsing with the messages every lab gives for bad input:
+ * one line naming the option and what it takes.
+ */
+#ifndef LAB_OPTS_H
+#define LAB_OPTS_H
+
+#include <stdint.h>
+
+/*
+ * Parses a decimal number in [min, max] given to option opt.
+ * Returns 0, or -EINVAL after logging "--opt: 'value' is not ...".
+ */
+int lab_parse_u64(const char *opt, const char *value, uint64_t min, uint64_t max,
+		uint64_t *out);
+
+/* "A-B" or "A" with min <= A <= B <= max. Returns 0 or -EINVAL, as above. */
+int lab_parse_range(const char *opt, const char *value, uint64_t min, uint64_t max,
+		uint64_t *first, uint64_t *last);
+
+#endif /* LAB_OPTS_H */

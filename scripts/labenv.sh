@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# labenv.sh: the one place for environment chores, in the spirit of
+# xdp-tutorial's testenv.sh. Every subcommand is idempotent.
+#
+#   labenv.sh setup            install missing packages, reserve hugepages, mount hugetlbfs
+#   labenv.sh deps             install missing Debian packages only
+#   labenv.sh hugepages [N]    reserve N 2 MiB hugepages (default 1024) and mount hugetlbfs
+#   labenv.sh clean [PREFIX]   remove runtime dirs and hugepage files no live process holds
+#   labenv.sh tap-up IFACE     wait for a net_tap interface, silence IPv6 on it, bring it up
+#   labenv.sh status           what is reserved, mounted and left behind
+#   labenv.sh uml-run CMD...   run CMD inside a user-mode Linux kernel with TAP flow support
+#   labenv.sh numa-vm CMD...   run CMD inside an emulated two-node NUMA machine (qemu)
+set -euo pipefail
+
+HUGEPAGES_DEFAULT=1024
+RUNTIME_DIR=/var/run/dpdk
+PACKAGES=(dpdk dpdk-dev libdpdk-dev dpdk-doc libnuma-dev meson ninja-build pkg-config gcc
+	libpcap-dev python3-scapy python3-pyelftools python3-matplotlib tmux iproute2 kmod
+	numactl user-mode-linux)
+
+die() { echo "labenv: $*" >&2; exit 1; }
+need_root() { [ "$(id -u)" -eq 0 ] || die "$1 needs root (hugepages, hugetlbfs and apt). Run: sudo $0 $*"; }
+
+cmd_deps() {
+	local missing=() p
+	for p in "${PACKAGES[@]}"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+			missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	need_root "installing ${missing[*]}"
+	echo "labenv: installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q >/dev/null
+	apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+hugetlbfs_mounts() { awk '$3 == "hugetlbfs" { print $2 }' /proc/mounts; }
+
+cmd_hugepages() {
+	local want=${1:-$HUGEPAGES_DEFAULT} have
+	[[ "$want" =~ ^[0-9]+$ ]] || die "hugepages: '$want' is not a page count"
+	have=$(cat /proc/sys/vm/nr_hugepages)
+	if [ "$have" -lt "$want" ]; then
+		need_root "reserving $want hugepages"
+		echo "$want" > /proc/sys/vm/nr_hugepages
+		have=$(cat /proc/sys/vm/nr_hugepages)
+		[ "$have" -ge "$want" ] ||
+			echo "labenv: only $have of $want hugepages could be reserved (memory fragmented?)" >&2
+	fi
+	if [ -z "$(hugetlbfs_mounts)" ]; then
+		need_root "mounting hugetlbfs"
+		mkdir -p /dev/hugepages
+		mount -t hugetlbfs nodev /dev/hugepages
+	fi
+	echo "labenv: $have hugepages of 2 MiB reserved, $(awk '/HugePages_Free/ {print $2}' /proc/meminfo) free, hugetlbfs on $(hugetlbfs_mounts | tr '\n' ' ')"
+}
+
+# A primary holds a POSIX write lock on PREFIX/config for as long as it lives.
+prefix_in_use() {
+	/usr/bin/python3 - "$RUNTIME_DIR/$1/config" <<'PY'
+import fcntl, sys
+try:
+    f = open(sys.argv[1], "r+")
+except OSError:
+    sys.exit(1)
+try:
+    fcntl.lockf(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+except OSError:
+    sys.exit(0)
+sys.exit(1)
+PY
+}
+
+remove_prefix() {
+	local prefix=$1 mnt
+	rm -rf "${RUNTIME_DIR:?}/$prefix"
+	for mnt in $(hugetlbfs_mounts); do
+		rm -f "$mnt/${prefix}map_"* "$mnt/${prefix}"_*
+	done
+}
+
+cmd_clean() {
+	local prefixes=("$@") p removed=0
+	if [ ${#prefixes[@]} -eq 0 ]; then
+		[ -d "$RUNTIME_DIR" ] && for p in "$RUNTIME_DIR"/*/; do
+			[ -d "$p" ] && prefixes+=("$(basename "$p")")
+		done
+	fi
+	for p in "${prefixes[@]}"; do
+		if prefix_in_use "$p"; then
+			echo "labenv: prefix $p is held by a running primary; left alone"
+			continue
+		fi
+		remove_prefix "$p"
+		removed=$((removed + 1))
+	done
+	echo "labenv: removed the runtime files of $removed stale prefix(es)"
+}
+
+cmd_tap_up() {
+	local iface=${1:?usage: labenv.sh tap-up IFACE} i
+	for i in $(seq 50); do
+		ip link show "$iface" >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	ip link show "$iface" >/dev/null 2>&1 || die "tap-up: no interface $iface (is the DPDK program with --vdev=net_tap0,iface=$iface running?)"
+	# Router solicitations and MLD reports would show up as stray packets in the counts.
+	sysctl -qw "net.ipv6.conf.$iface.disable_ipv6=1" || true
+	ip link set "$iface" up
+}
+
+cmd_status() {
+	grep -E 'HugePages_(Total|Free)' /proc/meminfo
+	echo "hugetlbfs: $(hugetlbfs_mounts | tr '\n' ' ')"
+	echo "runtime prefixes: $(ls "$RUNTIME_DIR" 2>/dev/null | tr '\n' ' ')"
+	echo "NUMA nodes: $(ls -d /sys/devices/system/node/node* 2>/dev/null | wc -l)"
+}
+
+cmd_setup() {
+	cmd_deps
+	cmd_hugepages "${1:-$HUGEPAGES_DEFAULT}"
+}
+
+usage() { sed -n '4,14p' "$0" | sed 's/^# \{0,1\}//'; }
+
+sub=${1:-}
+[ $# -gt 0 ] && shift
+case "$sub" in
+setup) cmd_setup "$@" ;;
+deps) cmd_deps ;;
+hugepages) cmd_hugepages "$@" ;;
+clean) cmd_clean "$@" ;;
+tap-up) cmd_tap_up "$@" ;;
+status) cmd_status ;;
+# The two virtual machines are larger chores, each in its own module.
+uml-run) source "$(dirname "$0")/labenv.d/uml.sh"; cmd_uml_run "$@" ;;
+numa-vm) source "$(dirname "$0")/labenv.d/numa-vm.sh"; cmd_numa_vm "$@" ;;
+-h|--help|help) usage ;;
+*) usage >&2; exit 2 ;;
+esac
