@@ -28,30 +28,38 @@ lab_pkt_class_name(enum lab_pkt_class cls)
 }
 
 /*
- * rte_pktmbuf_read() returns a pointer into the mbuf when the bytes are
- * contiguous, copies them into buf when they span segments, and returns
- * NULL when off + len runs past pkt_len. Checking data_len as well guards
- * against a chain whose segment lengths do not add up to pkt_len.
+ * Bytes the parser may read: pkt_len, unless the segments hold fewer (a
+ * chain whose lengths disagree is treated as cut where its data ends).
  */
-static const void *
-lab_pkt_header(const struct rte_mbuf *m, uint32_t off, uint32_t len, void *buf)
+static uint32_t
+lab_pkt_avail(const struct rte_mbuf *m)
 {
 	const struct rte_mbuf *seg;
-	uint32_t seg_total = 0;
+	uint32_t held = 0;
 
-	if (off + len > rte_pktmbuf_pkt_len(m))
-		return NULL;
-	if (off + len <= rte_pktmbuf_data_len(m))
-		return rte_pktmbuf_mtod_offset(m, const char *, off);
-	for (seg = m; seg != NULL && seg_total < off + len; seg = seg->next)
-		seg_total += rte_pktmbuf_data_len(seg);
-	if (seg_total < off + len)
+	if (m->nb_segs == 1)
+		return RTE_MIN(rte_pktmbuf_pkt_len(m), (uint32_t)rte_pktmbuf_data_len(m));
+	for (seg = m; seg != NULL && held < rte_pktmbuf_pkt_len(m); seg = seg->next)
+		held += rte_pktmbuf_data_len(seg);
+	return RTE_MIN(rte_pktmbuf_pkt_len(m), held);
+}
+
+/*
+ * A pointer to len bytes at off: into the first segment when they lie
+ * there, else copied into buf from the following segments; NULL when they
+ * run past what the packet holds.
+ */
+static const void *
+lab_pkt_header(const struct rte_mbuf *m, uint32_t avail, uint32_t off, uint32_t len, void *buf)
+{
+	if (off + len > avail)
 		return NULL;
 	return rte_pktmbuf_read(m, off, len, buf);
 }
 
 static int
-lab_pkt_parse_l4(const struct rte_mbuf *m, struct lab_pkt_info *info, uint32_t l3_end)
+lab_pkt_parse_l4(const struct rte_mbuf *m, uint32_t avail, struct lab_pkt_info *info,
+		uint32_t l3_end)
 {
 	uint32_t off = info->l4_offset;
 
@@ -62,7 +70,7 @@ lab_pkt_parse_l4(const struct rte_mbuf *m, struct lab_pkt_info *info, uint32_t l
 
 		if (off + sizeof(*tcp) > l3_end)
 			return -EINVAL;
-		tcp = lab_pkt_header(m, off, sizeof(*tcp), &buf);
+		tcp = lab_pkt_header(m, avail, off, sizeof(*tcp), &buf);
 		if (tcp == NULL)
 			return -EINVAL;
 		hlen = (tcp->data_off >> 4) * 4u;
@@ -77,7 +85,7 @@ lab_pkt_parse_l4(const struct rte_mbuf *m, struct lab_pkt_info *info, uint32_t l
 
 		if (off + sizeof(*udp) > l3_end)
 			return -EINVAL;
-		udp = lab_pkt_header(m, off, sizeof(*udp), &buf);
+		udp = lab_pkt_header(m, avail, off, sizeof(*udp), &buf);
 		if (udp == NULL)
 			return -EINVAL;
 		dlen = rte_be_to_cpu_16(udp->dgram_len);
@@ -93,20 +101,20 @@ lab_pkt_parse_l4(const struct rte_mbuf *m, struct lab_pkt_info *info, uint32_t l
 }
 
 static int
-lab_pkt_parse_ipv4(const struct rte_mbuf *m, struct lab_pkt_info *info)
+lab_pkt_parse_ipv4(const struct rte_mbuf *m, uint32_t avail, struct lab_pkt_info *info)
 {
 	struct rte_ipv4_hdr buf;
 	const struct rte_ipv4_hdr *ip;
 	uint32_t ihl, total;
 
-	ip = lab_pkt_header(m, info->l3_offset, sizeof(*ip), &buf);
+	ip = lab_pkt_header(m, avail, info->l3_offset, sizeof(*ip), &buf);
 	if (ip == NULL)
 		return -EINVAL;
 	ihl = (ip->version_ihl & 0x0f) * 4u;
 	total = rte_be_to_cpu_16(ip->total_length);
 	/* Ethernet padding may make the frame longer than total_length, never shorter. */
 	if ((ip->version_ihl >> 4) != 4 || ihl < sizeof(*ip) || total < ihl ||
-	    info->l3_offset + total > rte_pktmbuf_pkt_len(m))
+	    info->l3_offset + total > avail)
 		return -EINVAL;
 	info->has_ipv4 = true;
 	info->src_ip = rte_be_to_cpu_32(ip->src_addr);
@@ -116,7 +124,7 @@ lab_pkt_parse_ipv4(const struct rte_mbuf *m, struct lab_pkt_info *info)
 	/* A non-first fragment carries no L4 header. */
 	if ((rte_be_to_cpu_16(ip->fragment_offset) & RTE_IPV4_HDR_OFFSET_MASK) != 0)
 		return 0;
-	return lab_pkt_parse_l4(m, info, info->l3_offset + total);
+	return lab_pkt_parse_l4(m, avail, info, info->l3_offset + total);
 }
 
 int
@@ -126,15 +134,16 @@ lab_pkt_parse(const struct rte_mbuf *m, struct lab_pkt_info *info)
 	struct rte_vlan_hdr vlan_buf;
 	const struct rte_ether_hdr *eth;
 	const struct rte_vlan_hdr *vlan;
+	uint32_t avail = lab_pkt_avail(m);
 
 	memset(info, 0, sizeof(*info));
-	eth = lab_pkt_header(m, 0, sizeof(*eth), &eth_buf);
+	eth = lab_pkt_header(m, avail, 0, sizeof(*eth), &eth_buf);
 	if (eth == NULL)
 		return -EINVAL;
 	info->ether_type = rte_be_to_cpu_16(eth->ether_type);
 	info->l3_offset = sizeof(*eth);
 	if (info->ether_type == RTE_ETHER_TYPE_VLAN) {
-		vlan = lab_pkt_header(m, info->l3_offset, sizeof(*vlan), &vlan_buf);
+		vlan = lab_pkt_header(m, avail, info->l3_offset, sizeof(*vlan), &vlan_buf);
 		if (vlan == NULL)
 			return -EINVAL;
 		info->has_vlan = true;
@@ -144,7 +153,7 @@ lab_pkt_parse(const struct rte_mbuf *m, struct lab_pkt_info *info)
 	}
 	if (info->ether_type != RTE_ETHER_TYPE_IPV4)
 		return 0;
-	return lab_pkt_parse_ipv4(m, info);
+	return lab_pkt_parse_ipv4(m, avail, info);
 }
 
 enum lab_pkt_class

@@ -24,6 +24,7 @@ import time
 
 SKIP = 77
 RUNTIME_DIR = "/var/run/dpdk"
+_SIGINT = signal.SIGINT  # DpdkProcess.signal() shadows the module in its class body
 
 
 def build_dir():
@@ -112,7 +113,7 @@ class DpdkProcess:
         except subprocess.TimeoutExpired:
             return None
 
-    def stop(self, sig=signal.SIGINT, timeout=5.0):
+    def stop(self, sig=_SIGINT, timeout=5.0):
         """Signal, wait, then SIGKILL the group if needed. Returns the exit code."""
         self.signal(sig)
         rc = self.wait(timeout)
