@@ -16,7 +16,8 @@ set -euo pipefail
 
 HUGEPAGES_DEFAULT=1024
 RUNTIME_DIR=/var/run/dpdk
-PACKAGES=(dpdk dpdk-dev libdpdk-dev dpdk-doc libnuma-dev meson ninja-build pkg-config gcc
+PACKAGES=(dpdk dpdk-dev libdpdk-dev dpdk-doc librte-net-null23 librte-net-tap23 librte-net-pcap23
+	libnuma-dev meson ninja-build pkg-config gcc
 	libpcap-dev python3-scapy python3-pyelftools python3-matplotlib tmux iproute2 kmod
 	numactl user-mode-linux)
 
