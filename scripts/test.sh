@@ -2,29 +2,41 @@
 # SPDX-License-Identifier: BSD-3-Clause
 #
 # The README's test command: sets up what is missing (packages, hugepages),
-# builds with warnings as errors, runs every meson test suite.
-#   ./scripts/test.sh                 all suites
-#   ./scripts/test.sh --suite lab8    extra arguments go to 'meson test'
+# builds with warnings as errors, runs every meson test suite; then builds
+# again with AddressSanitizer and UndefinedBehaviorSanitizer (./build-asan)
+# and runs the suites that do not boot a virtual machine under it.
+#   ./scripts/test.sh                 everything
+#   ./scripts/test.sh --suite lab8    extra arguments go to both 'meson test' runs
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ./scripts/labenv.sh setup
 ./scripts/labenv.sh clean
-[ -f build/build.ninja ] || meson setup build
-ninja -C build
 
 rc=0
+[ -f build/build.ninja ] || meson setup build
+ninja -C build
 meson test -C build --print-errorlogs "$@" || rc=$?
 
+# A sanitizer report aborts the program, so the test that ran it fails.
+export ASAN_OPTIONS=abort_on_error=1:halt_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+[ -f build-asan/build.ninja ] ||
+	meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false \
+		-Dc_args=-fno-omit-frame-pointer
+ninja -C build-asan
+meson test -C build-asan --print-errorlogs --no-suite vm "$@" || rc=$?
+
 # One closing line that any CI reads: N passed, N failed, N skipped.
-/usr/bin/python3 - build/meson-logs/testlog.json <<'PY'
+/usr/bin/python3 - build/meson-logs/testlog.json build-asan/meson-logs/testlog.json <<'PY'
 import json, sys
 counts = {"passed": 0, "failed": 0, "skipped": 0}
-with open(sys.argv[1]) as f:
-    for line in f:
-        result = json.loads(line)["result"]
-        key = {"OK": "passed", "SKIP": "skipped", "EXPECTEDFAIL": "passed"}.get(result, "failed")
-        counts[key] += 1
+for path in sys.argv[1:]:
+    with open(path) as f:
+        for line in f:
+            result = json.loads(line)["result"]
+            key = {"OK": "passed", "SKIP": "skipped", "EXPECTEDFAIL": "passed"}.get(result, "failed")
+            counts[key] += 1
 print(f"tests: {counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped")
 PY
 exit $rc

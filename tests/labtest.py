@@ -165,6 +165,11 @@ class Test:
         if os.geteuid() != 0:
             self.skip("needs root (hugepages, net_tap)")
 
+    def require_unsanitized(self, why):
+        """Skip in the AddressSanitizer build (./build-asan), saying why."""
+        if os.environ.get("LAB_SANITIZE", "none") not in ("", "none"):
+            self.skip(f"not run under -Db_sanitize={os.environ['LAB_SANITIZE']}: {why}")
+
     def require_hugepages(self, pages=64):
         if not hugetlbfs_mounts():
             self.skip("no hugetlbfs mounted: run ./scripts/labenv.sh hugepages")
