@@ -4,7 +4,8 @@
 # The README's test command: sets up what is missing (packages, hugepages),
 # builds with warnings as errors, runs every meson test suite; then builds
 # again with AddressSanitizer and UndefinedBehaviorSanitizer (./build-asan)
-# and runs the suites that do not boot a virtual machine under it.
+# and runs the suites that do not boot a virtual machine under it; then runs
+# the libFuzzer targets briefly (./build-fuzz, clang).
 #   ./scripts/test.sh                 everything
 #   ./scripts/test.sh --suite lab8    extra arguments go to both 'meson test' runs
 set -euo pipefail
@@ -27,8 +28,16 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 ninja -C build-asan
 meson test -C build-asan --print-errorlogs --no-suite vm "$@" || rc=$?
 
+# The fuzz targets, a fixed number of inputs each over their seed corpus
+# (scripts/fuzz.sh runs them for longer).
+[ -f build-fuzz/build.ninja ] ||
+	CC=clang meson setup build-fuzz -Dfuzz=true -Db_sanitize=address,undefined \
+		-Db_lundef=false
+ninja -C build-fuzz
+meson test -C build-fuzz --print-errorlogs --suite fuzz || rc=$?
+
 # One closing line that any CI reads: N passed, N failed, N skipped.
-/usr/bin/python3 - build/meson-logs/testlog.json build-asan/meson-logs/testlog.json <<'PY'
+/usr/bin/python3 - build{,-asan,-fuzz}/meson-logs/testlog.json <<'PY'
 import json, sys
 counts = {"passed": 0, "failed": 0, "skipped": 0}
 for path in sys.argv[1:]:
