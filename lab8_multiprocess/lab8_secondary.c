@@ -1,0 +1,683 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Lab 8 secondary: attaches to the primary's MBUF_POOL and its role's ring
+ * by name, prints each packet's source address and frees it. It refuses
+ * to attach to a dead primary or on an lcore id another process uses, and
+ * a watch thread makes it leave (exit code 3) as soon as the primary dies.
+ *
+ *   lab8_secondary -l 1 --proc-type=secondary --file-prefix=sase --no-pci -- \
+ *       --role enterprise [--sample N | --quiet] [--no-watch] [--queues 0-1]
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_common.h>
+#include <rte_cycles.h>
+#include <rte_errno.h>
+#include <rte_lcore.h>
+#include <rte_memzone.h>
+#include <rte_pause.h>
+#include <rte_prefetch.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+#include <rte_ring.h>
+
+#include "lab_eal.h"
+#include "lab_log.h"
+#include "lab_mempool.h"
+#include "lab_opts.h"
+#include "lab_pkt.h"
+#include "lab8_shared.h"
+
+/* Exit code when the primary went away: scripts tell it from a crash (139). */
+#define EXIT_PRIMARY_GONE 3
+#define PREFETCH_AHEAD    4
+/* Direct-queue mode: how long to wait for the primary to hand the queues over. */
+#define GRANT_WAIT_MS     2000
+/* The primary marks itself RUNNING after its port is up (link wait up to 2 s). */
+#define RUNNING_WAIT_MS   5000
+
+struct secondary_opts {
+	int role;
+	uint64_t sample;
+	bool quiet;
+	bool watch;
+	bool direct;
+	uint16_t queue_first;
+	uint16_t queue_last;
+};
+
+static struct secondary_opts opts = {
+	.role = -1,
+	.sample = 1,
+	.watch = true,
+};
+
+static struct lab8_info *info;
+static struct rte_mempool *pool;
+static struct rte_ring *ring;
+static struct lab8_slot *slot;
+
+/* Set by the watch thread; the main loop stops touching shared memory. */
+static const char *volatile primary_gone;
+static volatile bool main_loop_done;
+static volatile bool watch_stop;
+
+/* This process's own copy of its counters; published to the slot per burst. */
+static struct lab8_slot_counters local;
+
+static void
+usage(const char *prog)
+{
+	printf("Usage: %s [EAL options] -- --role enterprise|mobility [options]\n"
+		"  --role R        enterprise (ring %s) or mobility (ring %s)\n"
+		"  --sample N      print one packet in N (default 1: every packet)\n"
+		"  --quiet         print no packets (still reads every source address)\n"
+		"  --no-watch      do not watch the primary (see what DPDK itself does when "
+		"it dies)\n"
+		"  --queues A-B    direct-queue mode: rx_burst from the port's queues A-B "
+		"instead of the ring\n", prog, LAB8_RING_ENTERPRISE, LAB8_RING_MOBILITY);
+}
+
+static int
+parse_args(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "role", required_argument, NULL, 'r' },
+		{ "sample", required_argument, NULL, 's' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "no-watch", no_argument, NULL, 'w' },
+		{ "queues", required_argument, NULL, 'Q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	uint64_t a, b;
+	int opt;
+
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'r':
+			if (strcmp(optarg, "enterprise") == 0) {
+				opts.role = LAB8_ROLE_ENTERPRISE;
+			} else if (strcmp(optarg, "mobility") == 0) {
+				opts.role = LAB8_ROLE_MOBILITY;
+			} else {
+				LAB_LOG(ERR, "--role: '%s' is not enterprise or mobility", optarg);
+				return -EINVAL;
+			}
+			break;
+		case 's':
+			if (lab_parse_u64("--sample", optarg, 1, UINT32_MAX, &opts.sample) < 0)
+				return -EINVAL;
+			break;
+		case 'q':
+			opts.quiet = true;
+			break;
+		case 'w':
+			opts.watch = false;
+			break;
+		case 'Q':
+			if (lab_parse_range("--queues", optarg, 0, LAB8_MAX_QUEUES - 1, &a, &b) < 0)
+				return -EINVAL;
+			opts.direct = true;
+			opts.queue_first = (uint16_t)a;
+			opts.queue_last = (uint16_t)b;
+			break;
+		case 'h':
+			usage(argv[0]);
+			exit(0);
+		default:
+			LAB_LOG(ERR, "%s: unknown option or missing value (see --help)",
+				argv[optind - 1]);
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		LAB_LOG(ERR, "unexpected argument '%s' (see --help)", argv[optind]);
+		return -EINVAL;
+	}
+	if (opts.role < 0) {
+		LAB_LOG(ERR, "--role is missing: give --role enterprise or --role mobility");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static bool
+pid_alive(int32_t pid)
+{
+	return pid > 0 && (kill(pid, 0) == 0 || errno != ESRCH);
+}
+
+/*
+ * Why the primary is gone, or NULL while it lives. last_hb/last_change
+ * carry the heartbeat between calls.
+ */
+static const char *
+primary_check(uint64_t *last_hb, uint64_t *last_change)
+{
+	uint64_t hb, now = now_ms();
+
+	/* The primary holds a lock on <runtime dir>/config while it lives. */
+	if (!rte_eal_primary_proc_alive(NULL))
+		return "is gone (its lock on the runtime config is released: it exited or was "
+			"killed)";
+	if (__atomic_load_n(&info->primary_state, __ATOMIC_ACQUIRE) == LAB8_PRIMARY_STOPPING)
+		return "is stopping (SIGINT/SIGTERM)";
+	hb = __atomic_load_n(&info->heartbeat, __ATOMIC_ACQUIRE);
+	if (hb != *last_hb) {
+		*last_hb = hb;
+		*last_change = now;
+	} else if (now - *last_change > LAB8_HEARTBEAT_TIMEOUT_MS) {
+		return "has stopped beating (stopped or wedged)";
+	}
+	return NULL;
+}
+
+static void
+print_counters(const char *why)
+{
+	printf("lab8_secondary %s: %s; %" PRIu64 " packets (%" PRIu64 " IPv4, %" PRIu64
+		" other), %" PRIu64 " printed, %" PRIu64 " bursts\n", lab8_role_name(opts.role),
+		why, local.freed, local.ipv4, local.non_ipv4, local.printed, local.bursts);
+}
+
+/* Leaves without touching shared memory again: the mapping may be stale. */
+static void __rte_noreturn
+exit_primary_gone(const char *why)
+{
+	printf("lab8_secondary %s: the primary %s. Stopping without touching shared memory; "
+		"exit code %d.\n", lab8_role_name(opts.role), why, EXIT_PRIMARY_GONE);
+	print_counters("counters at exit");
+	fflush(stdout);
+	/*
+	 * No rte_eal_cleanup(): it takes locks in the primary's shared config
+	 * (a dead primary may have held them) and detaches memory the dead
+	 * primary's files still back. _exit skips atexit handlers for the same reason.
+	 */
+	_exit(EXIT_PRIMARY_GONE);
+}
+
+static void *
+watch_main(void *arg __rte_unused)
+{
+	uint64_t last_hb = __atomic_load_n(&info->heartbeat, __ATOMIC_ACQUIRE);
+	uint64_t last_change = now_ms();
+	const char *why = NULL;
+
+	while (!watch_stop) {
+		usleep(LAB8_WATCH_MS * 1000);
+		if (watch_stop)
+			break;
+		why = primary_check(&last_hb, &last_change);
+		if (why != NULL)
+			break;
+	}
+	if (why == NULL)
+		return NULL;
+	primary_gone = why;
+	/* The main loop notices within a burst; if it is stuck (a blocked write), leave anyway. */
+	usleep(3 * LAB8_WATCH_MS * 1000);
+	if (!main_loop_done)
+		exit_primary_gone(why);
+	return NULL;
+}
+
+static void
+publish(void)
+{
+	struct lab8_slot_counters *c = &slot->counters;
+
+	__atomic_store_n(&c->taken, local.taken, __ATOMIC_RELAXED);
+	__atomic_store_n(&c->freed, local.freed, __ATOMIC_RELAXED);
+	__atomic_store_n(&c->ipv4, local.ipv4, __ATOMIC_RELAXED);
+	__atomic_store_n(&c->non_ipv4, local.non_ipv4, __ATOMIC_RELAXED);
+	__atomic_store_n(&c->printed, local.printed, __ATOMIC_RELAXED);
+	__atomic_store_n(&c->bursts, local.bursts, __ATOMIC_RELAXED);
+}
+
+/* Reads every packet's source address; prints one line per sampled packet. */
+static bool
+process_burst(struct rte_mbuf **pkts, uint16_t n, uint64_t *countdown)
+{
+	const char *role = lab8_role_name(opts.role);
+	bool printed = false;
+	uint16_t i;
+
+	for (i = 0; i < n && i < PREFETCH_AHEAD; i++)
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+	for (i = 0; i < n; i++) {
+		struct lab_pkt_info pi;
+		enum lab_pkt_class cls;
+		char src[16], dst[16];
+		int ret;
+
+		if (i + PREFETCH_AHEAD < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + PREFETCH_AHEAD], void *));
+		ret = lab_pkt_parse(pkts[i], &pi);
+		if (pi.has_ipv4)
+			local.ipv4++;
+		else
+			local.non_ipv4++;
+		if (opts.quiet || --*countdown != 0)
+			continue;
+		*countdown = opts.sample;
+		cls = lab_pkt_class_of(ret, &pi);
+		if (pi.has_ipv4)
+			printf("%s: src=%s dst=%s class=%s len=%u\n", role,
+				lab_ipv4_str(pi.src_ip, src, sizeof(src)),
+				lab_ipv4_str(pi.dst_ip, dst, sizeof(dst)),
+				lab_pkt_class_name(cls), rte_pktmbuf_pkt_len(pkts[i]));
+		else
+			printf("%s: src=- ethertype=0x%04x class=%s len=%u\n", role,
+				pi.ether_type, lab_pkt_class_name(cls), rte_pktmbuf_pkt_len(pkts[i]));
+		local.printed++;
+		printed = true;
+	}
+	return printed;
+}
+
+static void
+main_loop(void)
+{
+	struct rte_mbuf *pkts[LAB8_BURST];
+	uint64_t countdown = opts.sample;
+	uint16_t nb_queues = opts.queue_last - opts.queue_first + 1;
+	uint16_t next_queue = 0;
+
+	while (!lab_force_quit && primary_gone == NULL) {
+		uint16_t n;
+
+		if (opts.direct) {
+			n = rte_eth_rx_burst(info->port_id, opts.queue_first + next_queue, pkts,
+				LAB8_BURST);
+			if (++next_queue == nb_queues)
+				next_queue = 0;
+		} else {
+			n = rte_ring_dequeue_burst(ring, (void **)pkts, LAB8_BURST, NULL);
+		}
+		if (n == 0) {
+			rte_pause();
+			continue;
+		}
+		local.taken += n;
+		local.bursts++;
+		__atomic_store_n(&slot->counters.taken, local.taken, __ATOMIC_RELAXED);
+		if (process_burst(pkts, n, &countdown))
+			fflush(stdout);
+		rte_pktmbuf_free_bulk(pkts, n);
+		local.freed += n;
+		publish();
+	}
+	main_loop_done = true;
+}
+
+static unsigned int
+free_lcore_suggestion(void)
+{
+	unsigned int lcore, s;
+
+	for (lcore = 0; lcore < RTE_MAX_LCORE; lcore++) {
+		bool used = lab8_lcore_isset(info->primary_lcores, lcore) ||
+			rte_lcore_is_enabled(lcore);
+
+		for (s = 0; s < LAB8_MAX_SECONDARIES && !used; s++) {
+			const struct lab8_slot *o = &info->slots[s];
+			uint32_t st = __atomic_load_n(&o->state, __ATOMIC_ACQUIRE);
+
+			if (o != slot && (st == LAB8_SLOT_CLAIMED || st == LAB8_SLOT_ATTACHED) &&
+			    lab8_lcore_isset(o->lcores, lcore))
+				used = true;
+		}
+		if (!used)
+			return lcore;
+	}
+	return RTE_MAX_LCORE - 1;
+}
+
+static void
+refuse_overlap(unsigned int lcore, const char *who, int32_t pid, const uint64_t *their)
+{
+	char lc[64];
+
+	LAB_LOG(ERR, "lcore id %u is already used by %s (pid %d, lcores %s): two processes on "
+		"one lcore id corrupt %s's per-lcore cache, and DPDK does not warn. Give this "
+		"process a free lcore id, e.g. --lcores=%u@%d (lcore id %u on CPU %d)",
+		lcore, who, pid, lab8_lcores_str(their, lc, sizeof(lc)), LAB8_MBUF_POOL,
+		free_lcore_suggestion(), rte_lcore_to_cpu_id(rte_get_main_lcore()),
+		free_lcore_suggestion(), rte_lcore_to_cpu_id(rte_get_main_lcore()));
+}
+
+/* 0 when no other live process uses any of our lcore ids, -EBUSY otherwise. */
+static int
+check_lcores(void)
+{
+	unsigned int lcore, s;
+
+	RTE_LCORE_FOREACH(lcore) {
+		if (lab8_lcore_isset(info->primary_lcores, lcore)) {
+			refuse_overlap(lcore, "the primary", info->primary_pid,
+				info->primary_lcores);
+			return -EBUSY;
+		}
+		for (s = 0; s < LAB8_MAX_SECONDARIES; s++) {
+			const struct lab8_slot *o = &info->slots[s];
+			uint32_t st = __atomic_load_n(&o->state, __ATOMIC_ACQUIRE);
+
+			if (o == slot || (st != LAB8_SLOT_CLAIMED && st != LAB8_SLOT_ATTACHED))
+				continue;
+			/* A killed secondary's slot lingers until the primary reaps it. */
+			if (!lab8_lcore_isset(o->lcores, lcore) || !pid_alive(o->pid))
+				continue;
+			refuse_overlap(lcore, o->role == LAB8_ROLE_ENTERPRISE ?
+				"the enterprise secondary" : "the mobility secondary",
+				o->pid, o->lcores);
+			return -EBUSY;
+		}
+	}
+	return 0;
+}
+
+static int
+claim_slot(void)
+{
+	unsigned int s, lcore;
+	uint32_t seq = __atomic_add_fetch(&info->next_seq, 1, __ATOMIC_RELAXED);
+
+	for (s = 0; s < LAB8_MAX_SECONDARIES; s++) {
+		uint32_t expected = LAB8_SLOT_FREE;
+
+		if (__atomic_compare_exchange_n(&info->slots[s].state, &expected,
+				LAB8_SLOT_CLAIMED, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			break;
+	}
+	if (s == LAB8_MAX_SECONDARIES) {
+		LAB_LOG(ERR, "all %u secondary slots of %s are taken: stop a secondary first",
+			LAB8_MAX_SECONDARIES, LAB8_INFO_MZ);
+		return -ENOSPC;
+	}
+	slot = &info->slots[s];
+	slot->pid = getpid();
+	slot->role = (uint32_t)opts.role;
+	slot->seq = seq;
+	slot->direct = opts.direct;
+	slot->queue_first = opts.queue_first;
+	slot->queue_last = opts.queue_last;
+	slot->grant = LAB8_GRANT_NONE;
+	memset(slot->lcores, 0, sizeof(slot->lcores));
+	RTE_LCORE_FOREACH(lcore)
+		lab8_lcore_set(slot->lcores, lcore);
+	memset(&slot->counters, 0, sizeof(slot->counters));
+
+	if (check_lcores() < 0) {
+		__atomic_store_n(&slot->state, LAB8_SLOT_FREE, __ATOMIC_RELEASE);
+		slot = NULL;
+		return -EBUSY;
+	}
+	__atomic_store_n(&slot->state, LAB8_SLOT_ATTACHED, __ATOMIC_RELEASE);
+	return 0;
+}
+
+static void
+release_slot(void)
+{
+	if (slot != NULL)
+		__atomic_store_n(&slot->state, LAB8_SLOT_FREE, __ATOMIC_RELEASE);
+	slot = NULL;
+}
+
+/* The primary must be alive, finished starting, and beating. */
+static int
+check_primary(void)
+{
+	uint64_t deadline = now_ms() + RUNNING_WAIT_MS;
+	uint64_t last_hb, last_change;
+
+	while (__atomic_load_n(&info->primary_state, __ATOMIC_ACQUIRE) ==
+			LAB8_PRIMARY_STARTING) {
+		if (now_ms() > deadline || !rte_eal_primary_proc_alive(NULL)) {
+			LAB_LOG(ERR, "the primary (pid %d) never finished starting: see its "
+				"terminal", info->primary_pid);
+			return -ENOENT;
+		}
+		usleep(10 * 1000);
+	}
+	if (!pid_alive(info->primary_pid)) {
+		LAB_LOG(ERR, "the primary of --file-prefix=%s (pid %d) is dead: its files are "
+			"stale. Restart lab8_primary, or ./scripts/labenv.sh clean %s",
+			lab_file_prefix(), info->primary_pid, lab_file_prefix());
+		return -ENOENT;
+	}
+	last_hb = __atomic_load_n(&info->heartbeat, __ATOMIC_ACQUIRE);
+	last_change = now_ms();
+	deadline = now_ms() + LAB8_HEARTBEAT_TIMEOUT_MS;
+	while (__atomic_load_n(&info->heartbeat, __ATOMIC_ACQUIRE) == last_hb) {
+		if (now_ms() > deadline) {
+			LAB_LOG(ERR, "the primary (pid %d) is alive but its heartbeat has not moved "
+				"for %u ms: is it stopped (SIGSTOP, debugger)?", info->primary_pid,
+				LAB8_HEARTBEAT_TIMEOUT_MS);
+			return -ETIMEDOUT;
+		}
+		usleep(5 * 1000);
+	}
+	(void)last_change;
+	if (__atomic_load_n(&info->primary_state, __ATOMIC_ACQUIRE) == LAB8_PRIMARY_STOPPING) {
+		LAB_LOG(ERR, "the primary (pid %d) is stopping: start it again first",
+			info->primary_pid);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+static int
+check_queues(void)
+{
+	struct rte_eth_dev_info dev_info;
+	int ret;
+
+	if (!rte_eth_dev_is_valid_port(info->port_id)) {
+		LAB_LOG(ERR, "--queues: the primary's port %u is not visible in this process",
+			info->port_id);
+		return -ENODEV;
+	}
+	ret = rte_eth_dev_info_get(info->port_id, &dev_info);
+	if (ret < 0) {
+		LAB_LOG(ERR, "--queues: cannot read port %u's device info: %s", info->port_id,
+			strerror(-ret));
+		return ret;
+	}
+	/* Reading a queue the primary never set up dereferences a NULL queue. */
+	if (opts.queue_last >= info->nb_rxq || opts.queue_last >= dev_info.nb_rx_queues) {
+		LAB_LOG(ERR, "--queues %u-%u: port %u has %u rx queues (0-%u) set up by the "
+			"primary", opts.queue_first, opts.queue_last, info->port_id,
+			RTE_MIN(info->nb_rxq, dev_info.nb_rx_queues),
+			RTE_MIN(info->nb_rxq, dev_info.nb_rx_queues) - 1);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Direct-queue mode: the primary stops polling the queues before we start. */
+static int
+ask_for_queues(void)
+{
+	uint64_t deadline = now_ms() + GRANT_WAIT_MS;
+	uint32_t grant;
+
+	__atomic_store_n(&slot->grant, LAB8_GRANT_ASKED, __ATOMIC_RELEASE);
+	while ((grant = __atomic_load_n(&slot->grant, __ATOMIC_ACQUIRE)) == LAB8_GRANT_ASKED) {
+		if (now_ms() > deadline || !rte_eal_primary_proc_alive(NULL)) {
+			LAB_LOG(ERR, "--queues %u-%u: the primary did not hand the queues over "
+				"within %u ms", opts.queue_first, opts.queue_last, GRANT_WAIT_MS);
+			return -ETIMEDOUT;
+		}
+		usleep(5 * 1000);
+	}
+	if (grant != LAB8_GRANT_GIVEN) {
+		LAB_LOG(ERR, "--queues %u-%u: the primary refused: another secondary reads "
+			"some of them", opts.queue_first, opts.queue_last);
+		return -EBUSY;
+	}
+	return 0;
+}
+
+static int
+attach(void)
+{
+	const struct rte_memzone *mz;
+	int ret;
+
+	mz = rte_memzone_lookup(LAB8_INFO_MZ);
+	if (mz == NULL) {
+		lab_report_missing("memzone", LAB8_INFO_MZ);
+		return -ENOENT;
+	}
+	info = mz->addr;
+	if (info->magic != LAB8_INFO_MAGIC || info->version != LAB8_INFO_VERSION) {
+		LAB_LOG(ERR, "memzone %s has magic 0x%x version %u, expected 0x%x version %u: "
+			"rebuild both programs from the same tree", LAB8_INFO_MZ, info->magic,
+			info->version, LAB8_INFO_MAGIC, LAB8_INFO_VERSION);
+		return -EPROTO;
+	}
+	ret = check_primary();
+	if (ret < 0)
+		return ret;
+	pool = lab_mbuf_pool_lookup(LAB8_MBUF_POOL);
+	if (pool == NULL)
+		return -ENOENT;
+	if (opts.direct) {
+		ret = check_queues();
+		if (ret < 0)
+			return ret;
+	} else {
+		ring = rte_ring_lookup(lab8_role_ring(opts.role));
+		if (ring == NULL) {
+			lab_report_missing("ring", lab8_role_ring(opts.role));
+			return -ENOENT;
+		}
+	}
+	ret = claim_slot();
+	if (ret < 0)
+		return ret;
+	if (opts.direct) {
+		ret = ask_for_queues();
+		if (ret < 0) {
+			release_slot();
+			return ret;
+		}
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	pthread_t watch_tid;
+	bool watching = false;
+	char lc[64];
+	int ret;
+
+	ret = lab_eal_init(argc, argv, "lab8_secondary");
+	if (ret < 0) {
+		fprintf(stderr, "lab8_secondary: is lab8_primary running with the same "
+			"--file-prefix, and are hugepages mounted (./scripts/labenv.sh status)?\n");
+		return 1;
+	}
+	argc -= ret;
+	argv += ret;
+	if (rte_eal_process_type() != RTE_PROC_SECONDARY) {
+		LAB_LOG(ERR, "no primary runs with --file-prefix=%s (--proc-type=auto made this a "
+			"primary): start lab8_primary first", lab_file_prefix());
+		rte_eal_cleanup();
+		return 1;
+	}
+	/*
+	 * A SIGKILLed primary leaves its runtime and hugepage files behind and
+	 * the EAL attaches to them without a word: ask whether it still lives.
+	 */
+	if (!rte_eal_primary_proc_alive(NULL)) {
+		LAB_LOG(ERR, "the primary of --file-prefix=%s is not running: the files in %s are "
+			"left over from a primary that was killed. Start lab8_primary again (it "
+			"takes them over) or remove them: ./scripts/labenv.sh clean %s",
+			lab_file_prefix(), rte_eal_get_runtime_dir(), lab_file_prefix());
+		/* No rte_eal_cleanup(): it would take locks the dead primary may hold. */
+		return 1;
+	}
+	if (parse_args(argc, argv) < 0)
+		goto fail;
+	if (attach() < 0)
+		goto fail;
+
+	if (opts.watch) {
+		ret = rte_ctrl_thread_create(&watch_tid, "lab8-watch", NULL, watch_main, NULL);
+		if (ret != 0) {
+			LAB_LOG(ERR, "cannot start the primary-death watch thread: %s",
+				strerror(ret));
+			release_slot();
+			goto fail;
+		}
+		watching = true;
+	}
+	/* One write per burst, not per line, when the output is a pipe or a file. */
+	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	printf("lab8_secondary %s: attached to primary pid %d on --file-prefix=%s, lcores %s, "
+		"reading ", lab8_role_name(opts.role), info->primary_pid, lab_file_prefix(),
+		lab8_lcores_str(slot->lcores, lc, sizeof(lc)));
+	if (opts.direct)
+		printf("port %u queues %u-%u directly (direct-queue mode)", info->port_id,
+			opts.queue_first, opts.queue_last);
+	else
+		printf("ring %s", lab8_role_ring(opts.role));
+	printf(". Ctrl-C to stop.\n");
+	if (!opts.watch)
+		printf("lab8_secondary %s: --no-watch: nothing checks whether the primary lives\n",
+			lab8_role_name(opts.role));
+	fflush(stdout);
+
+	main_loop();
+
+	if (primary_gone != NULL)
+		exit_primary_gone(primary_gone);
+
+	/* Clean exit: nothing is held mid-burst; hand back this lcore's cache too. */
+	if (pool->cache_size != 0)
+		rte_mempool_cache_flush(rte_mempool_default_cache(pool, rte_lcore_id()), pool);
+	if (watching) {
+		watch_stop = true;
+		pthread_join(watch_tid, NULL);
+		if (primary_gone != NULL)
+			exit_primary_gone(primary_gone);
+	}
+	publish();
+	print_counters("stopped");
+	fflush(stdout);
+	__atomic_store_n(&slot->state, LAB8_SLOT_LEFT, __ATOMIC_RELEASE);
+	rte_eal_cleanup();
+	return 0;
+
+fail:
+	rte_eal_cleanup();
+	return 1;
+}

@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Everything lab8_primary and lab8_secondary share: the names of the
+ * shared objects and the layout of the info block the primary places in a
+ * named memzone. Both programs are built from this one header, so the
+ * layout cannot drift between them (the course's "ABI must match" rule).
+ *
+ * Who writes what (each writer owns whole cache lines):
+ *   - the primary: the configuration (once, before anyone can attach),
+ *     the heartbeat line, its own counter block, the per-role totals of
+ *     departed secondaries, and a slot's grant field;
+ *   - a secondary: the slot it claimed (control line on attach/leave,
+ *     counter line once per burst).
+ * Raw pointers are never stored here: they are valid in one process only.
+ */
+#ifndef LAB8_SHARED_H
+#define LAB8_SHARED_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <rte_common.h>
+#include <rte_lcore.h>
+
+/* Names of the shared objects, as in the course text. */
+#define LAB8_MBUF_POOL       "MBUF_POOL"
+#define LAB8_RING_ENTERPRISE "RX_TO_ENTERPRISE"
+#define LAB8_RING_MOBILITY   "RX_TO_MOBILITY"
+#define LAB8_INFO_MZ         "LAB8_INFO"
+
+/* "LAB8" and a layout version: a secondary built from another layout refuses. */
+#define LAB8_INFO_MAGIC      0x4c414238u
+#define LAB8_INFO_VERSION    1u
+
+#define LAB8_BURST           32
+#define LAB8_MAX_QUEUES      16
+#define LAB8_MAX_SECONDARIES 8
+#define LAB8_LCORE_WORDS     ((RTE_MAX_LCORE + 63) / 64)
+
+/* Primary: heartbeat period and how often it looks at the slots. */
+#define LAB8_HEARTBEAT_MS    10
+#define LAB8_SLOT_SCAN_MS    100
+/* Secondary: liveness check period (the issue asks for <= 250 ms). */
+#define LAB8_WATCH_MS        100
+/*
+ * A heartbeat that has not moved for this long means the primary is
+ * stopped or wedged. Generous, because the CPUs are shared: a busy
+ * machine can deschedule the primary for a few hundred ms.
+ */
+#define LAB8_HEARTBEAT_TIMEOUT_MS 1500
+
+enum lab8_role {
+	LAB8_ROLE_ENTERPRISE,
+	LAB8_ROLE_MOBILITY,
+	LAB8_ROLE_MAX
+};
+
+enum lab8_primary_state {
+	LAB8_PRIMARY_STARTING,
+	LAB8_PRIMARY_RUNNING,
+	LAB8_PRIMARY_STOPPING,   /* SIGINT/SIGTERM: secondaries must let go */
+};
+
+enum lab8_slot_state {
+	LAB8_SLOT_FREE,
+	LAB8_SLOT_CLAIMED,       /* a secondary is filling it in */
+	LAB8_SLOT_ATTACHED,
+	LAB8_SLOT_LEFT,          /* clean exit: the primary collects and frees it */
+};
+
+/* Direct-queue mode: a secondary asks, the primary stops polling and grants. */
+enum lab8_grant {
+	LAB8_GRANT_NONE,
+	LAB8_GRANT_ASKED,
+	LAB8_GRANT_GIVEN,
+	LAB8_GRANT_REFUSED,
+};
+
+/* Written by the owning secondary only, once per burst. */
+struct lab8_slot_counters {
+	uint64_t taken;          /* mbufs dequeued from the ring or received */
+	uint64_t freed;          /* mbufs handed back to MBUF_POOL */
+	uint64_t ipv4;
+	uint64_t non_ipv4;
+	uint64_t printed;
+	uint64_t bursts;
+} __rte_cache_aligned;
+
+struct lab8_slot {
+	/* Control line: the secondary writes it on attach and on leave. */
+	uint32_t state;          /* enum lab8_slot_state */
+	uint32_t role;           /* enum lab8_role */
+	int32_t pid;
+	uint32_t seq;            /* attach number, tells a restart from the old process */
+	uint16_t direct;         /* 1: reads queues queue_first..queue_last itself */
+	uint16_t queue_first;
+	uint16_t queue_last;
+	uint16_t pad;
+	uint32_t grant;          /* enum lab8_grant; the primary answers ASKED */
+	uint64_t lcores[LAB8_LCORE_WORDS];
+	struct lab8_slot_counters counters;
+} __rte_cache_aligned;
+
+/* Written by the primary only. */
+struct lab8_primary_counters {
+	uint64_t rx[LAB8_MAX_QUEUES];
+	uint64_t enqueued[LAB8_ROLE_MAX];
+	uint64_t ring_full_drops[LAB8_ROLE_MAX];
+} __rte_cache_aligned;
+
+/* Secondaries that have left, folded in by the primary. */
+struct lab8_role_counters {
+	uint64_t packets;        /* mbufs processed and freed */
+	uint64_t direct_rx;      /* of which received directly from a queue */
+	uint64_t stranded;       /* mbufs killed secondaries held in flight */
+	uint64_t departed;
+} __rte_cache_aligned;
+
+struct lab8_info {
+	/* Configuration: written before the primary reports RUNNING, then read-only. */
+	uint32_t magic;
+	uint32_t version;
+	int32_t primary_pid;
+	uint16_t port_id;
+	uint16_t nb_rxq;
+	uint16_t nb_txq;
+	uint16_t role_queue_first[LAB8_ROLE_MAX];
+	uint16_t role_queue_last[LAB8_ROLE_MAX];
+	uint32_t ring_size;
+	uint32_t nb_mbufs;
+	uint64_t primary_lcores[LAB8_LCORE_WORDS];
+
+	/* Heartbeat line: the primary bumps it every LAB8_HEARTBEAT_MS. */
+	uint64_t heartbeat __rte_cache_aligned;
+	uint32_t primary_state;  /* enum lab8_primary_state */
+	uint32_t next_seq;       /* slot attach numbers, taken with an atomic add */
+
+	struct lab8_primary_counters primary;
+	struct lab8_role_counters role[LAB8_ROLE_MAX];
+	struct lab8_slot slots[LAB8_MAX_SECONDARIES];
+};
+
+static inline const char *
+lab8_role_name(unsigned int role)
+{
+	return role == LAB8_ROLE_ENTERPRISE ? "enterprise" :
+		role == LAB8_ROLE_MOBILITY ? "mobility" : "?";
+}
+
+static inline const char *
+lab8_role_ring(unsigned int role)
+{
+	return role == LAB8_ROLE_ENTERPRISE ? LAB8_RING_ENTERPRISE : LAB8_RING_MOBILITY;
+}
+
+static inline void
+lab8_lcore_set(uint64_t *words, unsigned int lcore)
+{
+	words[lcore / 64] |= UINT64_C(1) << (lcore % 64);
+}
+
+static inline int
+lab8_lcore_isset(const uint64_t *words, unsigned int lcore)
+{
+	return (words[lcore / 64] >> (lcore % 64)) & 1;
+}
+
+/* Formats a set of lcore ids as "0,2,5"; returns buf. */
+static inline const char *
+lab8_lcores_str(const uint64_t *words, char *buf, size_t len)
+{
+	unsigned int lcore;
+	size_t pos = 0;
+
+	buf[0] = '\0';
+	for (lcore = 0; lcore < RTE_MAX_LCORE && pos + 1 < len; lcore++) {
+		int n;
+
+		if (!lab8_lcore_isset(words, lcore))
+			continue;
+		n = snprintf(buf + pos, len - pos, "%s%u", pos ? "," : "", lcore);
+		if (n < 0)
+			break;
+		pos += (size_t)n;
+	}
+	return buf;
+}
+
+/* Queue q of an nb_rxq-queue port: first half enterprise, second half mobility. */
+static inline unsigned int
+lab8_queue_role(uint16_t q, uint16_t nb_rxq)
+{
+	return q < (nb_rxq + 1) / 2 ? LAB8_ROLE_ENTERPRISE : LAB8_ROLE_MOBILITY;
+}
+
+#endif /* LAB8_SHARED_H */
