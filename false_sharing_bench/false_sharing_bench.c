@@ -33,13 +33,20 @@
 
 #include "fs_layouts.h"
 
-#define FS_ITERATIONS_DEFAULT 2000000
+#define FS_ITERATIONS_DEFAULT 20000000
 /* 1e9 increments at ~100 ns each is already ~2 minutes per run. */
 #define FS_ITERATIONS_MAX 1000000000ULL
 #define FS_REPEAT_DEFAULT 5
 #define FS_REPEAT_MAX 1000
 #define FS_WARMUP_MIN 10000
 #define FS_MAX_CASES 16
+/*
+ * A run in which the writers overlapped less than this (one was
+ * descheduled: the 2 vCPUs are shared) measured no contention; it is
+ * run again, up to FS_MAX_ATTEMPTS times, and the best attempt is kept.
+ */
+#define FS_MIN_OVERLAP 0.9
+#define FS_MAX_ATTEMPTS 5
 
 static const char * const fs_layout_names[FS_LAYOUT_MAX] = {
 	[FS_LAYOUT_PACKED] = "packed",
@@ -82,6 +89,8 @@ struct fs_case {
 	double cyc_med, cyc_min, cyc_max;
 	double mops_med;
 	double overlap_min;
+	unsigned int reruns;       /* runs repeated for too little overlap */
+	unsigned int low_overlap;  /* runs kept below FS_MIN_OVERLAP after every attempt */
 	double slowdown;           /* < 0: no padded run with the same op */
 };
 
@@ -673,6 +682,36 @@ fs_find_case(const struct fs_case *cases, unsigned int nb, enum fs_layout layout
 }
 
 /*
+ * One timed run of a row, repeated while its writers did not really run
+ * at the same time; keeps the attempt with the best overlap.
+ */
+static int
+fs_run_checked(struct fs_case *c, uint64_t iterations, unsigned int rep)
+{
+	double cyc, mops, overlap;
+	unsigned int attempt;
+	int ret;
+
+	c->overlap[rep] = -1;
+	for (attempt = 0; attempt < FS_MAX_ATTEMPTS; attempt++) {
+		ret = fs_run_once(c, iterations, &cyc, &mops, &overlap);
+		if (ret < 0)
+			return ret;
+		if (overlap > c->overlap[rep]) {
+			c->cycles_per_op[rep] = cyc;
+			c->mops[rep] = mops;
+			c->overlap[rep] = overlap;
+		}
+		if (overlap >= FS_MIN_OVERLAP || lab_force_quit)
+			break;
+		c->reruns++;
+	}
+	if (c->overlap[rep] < FS_MIN_OVERLAP)
+		c->low_overlap++;
+	return 0;
+}
+
+/*
  * Warm-up (page faults, frequency ramp, first line transfers) once for
  * every row, then the timed repetitions round-robin over the rows, so that
  * a burst of noise from other processes spreads over all rows instead of
@@ -699,8 +738,7 @@ fs_measure(const struct fs_config *cfg, struct fs_case *cases, unsigned int nb)
 	}
 	for (rep = 0; rep < cfg->repeat; rep++) {
 		for (i = 0; i < nb; i++) {
-			ret = fs_run_once(&cases[i], cfg->iterations, &cases[i].cycles_per_op[rep],
-				&cases[i].mops[rep], &cases[i].overlap[rep]);
+			ret = fs_run_checked(&cases[i], cfg->iterations, rep);
 			if (ret < 0)
 				return ret;
 		}
@@ -774,6 +812,7 @@ static void
 fs_print_table(const struct fs_config *cfg, const struct fs_case *cases, unsigned int nb)
 {
 	char label[32], slowdown[16];
+	unsigned int reruns = 0, low_overlap = 0;
 	unsigned int lcore, i;
 
 	lab_print_platform(stdout);
@@ -810,6 +849,14 @@ fs_print_table(const struct fs_config *cfg, const struct fs_case *cases, unsigne
 		"runs); Mops/s: all lcores together\n");
 	printf("# overlap: worst share of a run during which all lcores were incrementing "
 		"at once (low = a writer was descheduled)\n");
+	for (i = 0; i < nb; i++) {
+		reruns += cases[i].reruns;
+		low_overlap += cases[i].low_overlap;
+	}
+	if (reruns > 0)
+		printf("# %u runs were run again because the lcores overlapped < %.0f%% (a busy "
+			"machine); %u kept below that after %u attempts: treat those rows as "
+			"noise\n", reruns, FS_MIN_OVERLAP * 100, low_overlap, FS_MAX_ATTEMPTS);
 	if (cfg->layouts[FS_LAYOUT_SHARED])
 		printf("# shared: always an atomic add (a plain rmw of one counter by two "
 			"writers loses updates); compared with padded atomic\n");
