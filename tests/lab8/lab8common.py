@@ -1,0 +1,121 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Helpers shared by the lab 8 tests: traffic split per rx queue, the two
+programs started with the course's EAL arguments, /lab8/stats read back
+through dpdk-telemetry.py, and the src= lines the secondaries print."""
+
+import json
+import os
+import re
+import struct
+import subprocess
+import time
+
+import labtest
+
+NB_QUEUES = 4
+ROLES = {"enterprise": (0, 1), "mobility": (2, 3)}
+TELEMETRY = "/usr/bin/dpdk-telemetry.py"
+SRC_RE = re.compile(r"^(enterprise|mobility): src=(\S+)", re.M)
+
+
+def gen_traffic(t, mix, seed, name="traffic"):
+    """Writes a pcap with scripts/gen_traffic.py; returns (pcap, [(class, src)], total)."""
+    pcap = os.path.join(t.workdir, f"{name}.pcap")
+    srcs = os.path.join(t.workdir, f"{name}.src")
+    gen = os.path.join(labtest.source_dir(), "scripts", "gen_traffic.py")
+    res = t.run(["/usr/bin/python3", gen, "--pcap", pcap, "--mix", mix, "--seed", str(seed),
+                 "--src-list", srcs], timeout=120)
+    if res.returncode != 0:
+        t.skip(f"gen_traffic.py failed: {res.stderr.strip()[-300:]}")
+    total = int(re.search(r"^total=(\d+)", res.stdout, re.M).group(1))
+    with open(srcs) as f:
+        sent = [tuple(line.split()) for line in f if line.strip()]
+    return pcap, sent, total
+
+
+def split_pcap(t, pcap, nb_files=NB_QUEUES):
+    """Packet i goes to file i % nb_files: one rx_pcap= file per rx queue of net_pcap."""
+    with open(pcap, "rb") as f:
+        data = f.read()
+    header, pos = data[:24], 24
+    endian = "<" if data[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
+    outs = [bytearray(header) for _ in range(nb_files)]
+    index = 0
+    while pos + 16 <= len(data):
+        incl_len = struct.unpack(endian + "I", data[pos + 8:pos + 12])[0]
+        outs[index % nb_files] += data[pos:pos + 16 + incl_len]
+        pos += 16 + incl_len
+        index += 1
+    paths = []
+    for q, out in enumerate(outs):
+        path = f"{pcap[:-5]}.q{q}.pcap"
+        with open(path, "wb") as f:
+            f.write(out)
+        paths.append(path)
+    return paths
+
+
+def pcap_vdev(paths, infinite=False):
+    return "net_pcap0," + ",".join(f"rx_pcap={p}" for p in paths) + (
+        ",infinite_rx=1" if infinite else "")
+
+
+def per_queue(sent, nb_files=NB_QUEUES):
+    """What each queue receives, as split_pcap() splits it."""
+    queues = [[] for _ in range(nb_files)]
+    for i, item in enumerate(sent):
+        queues[i % nb_files].append(item)
+    return queues
+
+
+def primary(t, prefix, vdev, app=(), lcores="0"):
+    return t.dpdk("lab8_primary", t.eal(lcores, prefix, proc_type="primary", vdevs=[vdev]),
+                  app=list(app))
+
+
+def secondary(t, prefix, lcores, role, app=(), proc_type="secondary"):
+    args = ["--role", role] if role else []
+    return t.dpdk("lab8_secondary", t.eal(lcores, prefix, proc_type=proc_type),
+                  app=args + list(app))
+
+
+def started(t, proc, what, timeout=15.0):
+    ok = proc.wait_for("Ctrl-C to stop", timeout)
+    t.check(ok, f"{what} started", proc.output()[-1500:])
+    return ok
+
+
+def stats(prefix, timeout=10):
+    """/lab8/stats as a dict, through DPDK's own client; None when it fails."""
+    try:
+        res = subprocess.run(["/usr/bin/python3", TELEMETRY, "-f", prefix], input="/lab8/stats\n",
+                             capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return None
+    for line in res.stdout.splitlines():
+        line = line.strip()
+        if line.startswith("{") and "/lab8/stats" in line:
+            return json.loads(line)["/lab8/stats"]
+    return None
+
+
+def wait_stats(prefix, cond, timeout=10.0):
+    """Polls /lab8/stats until cond(stats) holds; returns the last stats seen."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = stats(prefix)
+        if last is not None and cond(last):
+            return last
+        time.sleep(0.2)
+    return last
+
+
+def printed_sources(output):
+    """[(role, src)] for every src= line a secondary printed."""
+    return SRC_RE.findall(output)
+
+
+def crashed(rc):
+    """A signal death (negative rc from Popen) or a shell-style 128+N code."""
+    return rc is None or rc < 0 or rc >= 128
