@@ -1,0 +1,657 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Lab 9: rte_flow classifier. Rules in testpmd's "flow create" syntax are
+ * validated and created on the port (or applied on the CPU with
+ * --fallback software); every packet received is classified again in
+ * software and counted in a queue x class matrix, so the student sees
+ * where the NIC really put each kind of traffic.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_common.h>
+#include <rte_eal.h>
+#include <rte_lcore.h>
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_flow.h>
+#include <rte_mbuf.h>
+
+#include "flow_lab.h"
+#include "lab_eal.h"
+#include "lab_log.h"
+#include "lab_mempool.h"
+#include "lab_opts.h"
+#include "lab_pkt.h"
+#include "lab_port.h"
+
+#define BURST_SIZE 32
+#define NB_MBUFS 8191
+#define MAX_CLI_RULES 64
+
+static struct flow_matrix matrix[RTE_MAX_LCORE];
+
+/* Which rx queues each worker lcore polls. */
+struct rx_assignment {
+	uint16_t queues[FLOW_NB_QUEUES];
+	uint16_t nb_queues;
+};
+
+static struct rx_assignment assignment[RTE_MAX_LCORE];
+static uint16_t port_id;
+static uint16_t nb_rx_queues;
+static volatile bool workers_stop;
+static volatile uint64_t reset_generation;
+
+static struct {
+	const char *rules[MAX_CLI_RULES];
+	unsigned int nb_rules;
+	const char *rules_file;
+	const char *report;
+	bool interactive;
+	bool probe;
+	bool fallback_software;
+	uint64_t duration_s;
+	uint64_t port;
+} opt;
+
+static void
+usage(const char *prog)
+{
+	printf("Usage: %s [EAL options] -- [--rule RULE]... [--rules FILE] [--report FILE]\n"
+		"       [--interactive] [--probe] [--fallback software] [--port N] [--duration S]\n"
+		"  --rule RULE         testpmd syntax after \"flow create 0\", e.g.\n"
+		"                      \"ingress priority 1 pattern eth / ipv4 / tcp dst is 443 / end "
+		"actions queue index 0 / end\"\n"
+		"  --rules FILE        one rule (or prompt command) per line; # comments\n"
+		"  --report FILE       JSON matrix and checks, written at quit, SIGINT or SIGTERM\n"
+		"  --interactive       prompt: flow validate|create|destroy|list|flush, show matrix,"
+		" reset, quit\n"
+		"  --probe             table of the course's rule patterns and actions on this port\n"
+		"  --fallback software apply the rules on the CPU when the port cannot\n"
+		"  --port N            port to use (default 0)\n"
+		"  --duration S        quit after S seconds (default: at quit / SIGINT / SIGTERM)\n",
+		prog);
+}
+
+static int
+parse_args(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "rule", required_argument, NULL, 'r' },
+		{ "rules", required_argument, NULL, 'R' },
+		{ "report", required_argument, NULL, 'o' },
+		{ "interactive", no_argument, NULL, 'i' },
+		{ "probe", no_argument, NULL, 'p' },
+		{ "fallback", required_argument, NULL, 'f' },
+		{ "port", required_argument, NULL, 'P' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			if (opt.nb_rules == MAX_CLI_RULES) {
+				LAB_LOG(ERR, "--rule: at most %d rules on the command line; use "
+					"--rules FILE", MAX_CLI_RULES);
+				return -EINVAL;
+			}
+			opt.rules[opt.nb_rules++] = optarg;
+			break;
+		case 'R':
+			opt.rules_file = optarg;
+			break;
+		case 'o':
+			opt.report = optarg;
+			break;
+		case 'i':
+			opt.interactive = true;
+			break;
+		case 'p':
+			opt.probe = true;
+			break;
+		case 'f':
+			if (strcmp(optarg, "software") != 0 && strcmp(optarg, "none") != 0) {
+				LAB_LOG(ERR, "--fallback: '%s' is not 'software' or 'none'", optarg);
+				return -EINVAL;
+			}
+			opt.fallback_software = strcmp(optarg, "software") == 0;
+			break;
+		case 'P':
+			if (lab_parse_u64("--port", optarg, 0, RTE_MAX_ETHPORTS - 1, &opt.port) < 0)
+				return -EINVAL;
+			break;
+		case 'd':
+			if (lab_parse_u64("--duration", optarg, 1, 86400, &opt.duration_s) < 0)
+				return -EINVAL;
+			break;
+		case 'h':
+			usage(argv[0]);
+			exit(0);
+		case ':':
+			LAB_LOG(ERR, "%s needs a value", argv[optind - 1]);
+			return -EINVAL;
+		default:
+			LAB_LOG(ERR, "unknown option '%s' (see --help)", argv[optind - 1]);
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		LAB_LOG(ERR, "unexpected argument '%s' (rules go in --rule \"...\")", argv[optind]);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Classify a burst: the queue it landed on (hardware) or the software verdict. */
+static void
+count_burst(struct flow_matrix *mx, uint16_t queue, struct rte_mbuf **bufs, uint16_t n,
+		bool software)
+{
+	struct flow_soft_verdict v;
+	struct flow_queue_counts *qc;
+	enum lab_pkt_class cls;
+	uint64_t t0;
+	uint16_t i;
+
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = bufs[i];
+
+		cls = lab_pkt_classify(m);
+		if (software) {
+			t0 = rte_rdtsc();
+			flow_table_soft_classify(m, &v);
+			mx->classify_cycles += rte_rdtsc() - t0;
+			mx->classified++;
+			if (v.drop) {
+				mx->soft_dropped++;
+				continue;
+			}
+			qc = &mx->queue[v.queue % FLOW_NB_QUEUES];
+			if (v.marked) {
+				qc->marked++;
+				qc->last_mark = v.mark;
+			}
+		} else {
+			qc = &mx->queue[queue];
+			if (m->ol_flags & RTE_MBUF_F_RX_FDIR_ID) {
+				qc->marked++;
+				qc->last_mark = m->hash.fdir.hi;
+			}
+		}
+		qc->class_packets[cls]++;
+	}
+	rte_pktmbuf_free_bulk(bufs, n);
+}
+
+static int
+rx_worker(void *arg)
+{
+	const struct rx_assignment *as = &assignment[rte_lcore_id()];
+	struct flow_matrix *mx = &matrix[rte_lcore_id()];
+	bool software = flow_table_mode() == FLOW_MODE_SOFTWARE;
+	struct rte_mbuf *bufs[BURST_SIZE];
+	uint16_t i, n;
+
+	RTE_SET_USED(arg);
+	while (!workers_stop) {
+		uint64_t gen = __atomic_load_n(&reset_generation, __ATOMIC_ACQUIRE);
+
+		if (gen != mx->generation) {
+			memset(mx, 0, sizeof(*mx));
+			__atomic_store_n(&mx->generation, gen, __ATOMIC_RELEASE);
+		}
+		for (i = 0; i < as->nb_queues; i++) {
+			n = rte_eth_rx_burst(port_id, as->queues[i], bufs, BURST_SIZE);
+			if (n > 0)
+				count_burst(mx, as->queues[i], bufs, n, software);
+		}
+	}
+	return 0;
+}
+
+void
+flow_matrix_total(struct flow_matrix *sum)
+{
+	unsigned int lcore, q, c;
+
+	memset(sum, 0, sizeof(*sum));
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		const struct flow_matrix *mx = &matrix[lcore];
+
+		for (q = 0; q < FLOW_NB_QUEUES; q++) {
+			for (c = 0; c < LAB_CLASS_MAX; c++)
+				sum->queue[q].class_packets[c] += mx->queue[q].class_packets[c];
+			sum->queue[q].marked += mx->queue[q].marked;
+			if (mx->queue[q].marked)
+				sum->queue[q].last_mark = mx->queue[q].last_mark;
+		}
+		sum->soft_dropped += mx->soft_dropped;
+		sum->classify_cycles += mx->classify_cycles;
+		sum->classified += mx->classified;
+	}
+}
+
+void
+flow_matrix_reset(void)
+{
+	uint64_t gen = __atomic_add_fetch(&reset_generation, 1, __ATOMIC_ACQ_REL);
+	uint64_t deadline = rte_get_timer_cycles() + rte_get_timer_hz();
+	unsigned int lcore;
+
+	/* Each rx lcore zeroes its own block: no writer races with the reset. */
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		if (assignment[lcore].nb_queues == 0)
+			continue;
+		while (__atomic_load_n(&matrix[lcore].generation, __ATOMIC_ACQUIRE) != gen &&
+		       rte_get_timer_cycles() < deadline)
+			rte_delay_us_sleep(100);
+	}
+}
+
+struct flow_check {
+	const char *name;
+	bool pass;
+};
+
+static unsigned int
+flow_checks(const struct flow_matrix *sum, struct flow_check *checks)
+{
+	uint64_t q0_other = 0, https_total = 0, spoofed_total = 0;
+	unsigned int q, c;
+
+	for (c = 0; c < LAB_CLASS_MAX; c++)
+		if (c != LAB_CLASS_HTTPS)
+			q0_other += sum->queue[0].class_packets[c];
+	for (q = 0; q < FLOW_NB_QUEUES; q++) {
+		https_total += sum->queue[q].class_packets[LAB_CLASS_HTTPS];
+		spoofed_total += sum->queue[q].class_packets[LAB_CLASS_SPOOFED];
+	}
+	checks[0].name = "queue 0 carries only HTTPS";
+	checks[0].pass = q0_other == 0;
+	checks[1].name = "every HTTPS packet is on queue 0";
+	checks[1].pass = https_total == sum->queue[0].class_packets[LAB_CLASS_HTTPS];
+	checks[2].name = "no SPOOFED packet received";
+	checks[2].pass = spoofed_total == 0;
+	return 3;
+}
+
+unsigned int
+flow_matrix_print(FILE *out)
+{
+	struct flow_matrix sum;
+	struct flow_check checks[3];
+	uint64_t col[LAB_CLASS_MAX] = { 0 }, total = 0, row;
+	unsigned int q, c, n, failed = 0;
+
+	flow_matrix_total(&sum);
+	fprintf(out, "queue");
+	for (c = 0; c < LAB_CLASS_MAX; c++)
+		fprintf(out, " %9s", lab_pkt_class_name(c));
+	fprintf(out, " %9s %9s\n", "total", "marked");
+	for (q = 0; q < FLOW_NB_QUEUES; q++) {
+		row = 0;
+		fprintf(out, "%5u", q);
+		for (c = 0; c < LAB_CLASS_MAX; c++) {
+			fprintf(out, " %9" PRIu64, sum.queue[q].class_packets[c]);
+			row += sum.queue[q].class_packets[c];
+			col[c] += sum.queue[q].class_packets[c];
+		}
+		total += row;
+		fprintf(out, " %9" PRIu64 " %9" PRIu64, row, sum.queue[q].marked);
+		if (sum.queue[q].marked)
+			fprintf(out, " (mark %u)", sum.queue[q].last_mark);
+		fputc('\n', out);
+	}
+	fprintf(out, "total");
+	for (c = 0; c < LAB_CLASS_MAX; c++)
+		fprintf(out, " %9" PRIu64, col[c]);
+	fprintf(out, " %9" PRIu64 "\n", total);
+	if (flow_table_mode() == FLOW_MODE_SOFTWARE) {
+		fprintf(out, "software classifier: %" PRIu64 " packets, %" PRIu64 " dropped by "
+			"rules, %.1f cycles/packet for rule matching (what a NIC doing it in "
+			"hardware saves)\n", sum.classified, sum.soft_dropped,
+			sum.classified ? (double)sum.classify_cycles / sum.classified : 0.0);
+		fprintf(out, "queues are virtual: the software verdict, not the port's rx queue\n");
+	}
+	n = flow_checks(&sum, checks);
+	for (c = 0; c < n; c++) {
+		fprintf(out, "%s %s\n", checks[c].pass ? "PASS" : "FAIL", checks[c].name);
+		failed += !checks[c].pass;
+	}
+	fprintf(out, "rx_total=%" PRIu64 "\n", total);
+	fflush(out);
+	return failed;
+}
+
+static void
+json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s != '\0'; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(f, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			fprintf(f, "\\u%04x", *s);
+		else
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static int
+write_report(const char *path)
+{
+	const char *texts[FLOW_MAX_RULES];
+	struct flow_matrix sum;
+	struct flow_check checks[3];
+	uint64_t total = 0;
+	unsigned int i, q, c, n;
+	FILE *f;
+
+	f = fopen(path, "w");
+	if (f == NULL) {
+		LAB_LOG(ERR, "--report: cannot write %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	flow_matrix_total(&sum);
+	fprintf(f, "{\"flow_mode\": \"%s\", \"rules\": [",
+		flow_table_mode() == FLOW_MODE_SOFTWARE ? "software" : "hardware");
+	n = flow_table_texts(texts, RTE_DIM(texts));
+	for (i = 0; i < n; i++) {
+		fprintf(f, "%s", i ? ", " : "");
+		json_string(f, texts[i]);
+	}
+	fprintf(f, "], \"queues\": [");
+	for (q = 0; q < FLOW_NB_QUEUES; q++) {
+		fprintf(f, "%s{\"queue\": %u", q ? ", " : "", q);
+		for (c = 0; c < LAB_CLASS_MAX; c++) {
+			fprintf(f, ", \"%s\": %" PRIu64, lab_pkt_class_name(c),
+				sum.queue[q].class_packets[c]);
+			total += sum.queue[q].class_packets[c];
+		}
+		fputc('}', f);
+	}
+	fprintf(f, "], \"rx_total\": %" PRIu64 ", \"checks\": [", total);
+	n = flow_checks(&sum, checks);
+	for (i = 0; i < n; i++)
+		fprintf(f, "%s{\"name\": \"%s\", \"pass\": %s}", i ? ", " : "", checks[i].name,
+			checks[i].pass ? "true" : "false");
+	fprintf(f, "]}\n");
+	if (fclose(f) != 0) {
+		LAB_LOG(ERR, "--report: writing %s failed: %s", path, strerror(errno));
+		return -errno;
+	}
+	printf("report written to %s\n", path);
+	return 0;
+}
+
+/* --rules FILE: a rule per line, or a prompt command ("flow create 0 ..."). */
+static int
+load_rules_file(const char *path)
+{
+	char line[FLOW_RULE_TEXT + 64], origin[300];
+	unsigned int lineno = 0;
+	FILE *f;
+	int ret = 0;
+
+	f = fopen(path, "r");
+	if (f == NULL) {
+		LAB_LOG(ERR, "--rules: cannot open %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char *s = line;
+		size_t len;
+
+		lineno++;
+		len = strlen(s);
+		while (len > 0 && (s[len - 1] == '\n' || s[len - 1] == '\r'))
+			s[--len] = '\0';
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (*s == '\0' || *s == '#')
+			continue;
+		snprintf(origin, sizeof(origin), "%s:%u", path, lineno);
+		if (strncmp(s, "flow ", 5) == 0) {
+			ret = flow_cli_execute(s, stdout);
+		} else {
+			struct flow_rule *r = flow_rule_parse(s, origin, stdout);
+
+			ret = r == NULL ? -EINVAL : flow_table_create(r, stdout);
+		}
+		if (ret < 0) {
+			printf("%s: rule refused; stopping (fix the line or remove it)\n", origin);
+			break;
+		}
+	}
+	fclose(f);
+	return ret < 0 ? ret : 0;
+}
+
+static int
+load_rules(void)
+{
+	struct flow_rule *r;
+	unsigned int i;
+	char origin[32];
+	int ret;
+
+	if (opt.rules_file != NULL) {
+		ret = load_rules_file(opt.rules_file);
+		if (ret < 0)
+			return ret;
+	}
+	for (i = 0; i < opt.nb_rules; i++) {
+		snprintf(origin, sizeof(origin), "--rule %u", i + 1);
+		printf("rule %u: %s\n", i + 1, opt.rules[i]);
+		r = flow_rule_parse(opt.rules[i], origin, stdout);
+		if (r == NULL)
+			return -EINVAL;
+		ret = flow_table_create(r, stdout);
+		if (ret < 0) {
+			printf("%s refused; not starting (the rules asked for would not be in "
+				"force)\n", origin);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+static int
+start_workers(void)
+{
+	unsigned int lcore, nb_workers = 0, w = 0;
+	unsigned int workers[RTE_MAX_LCORE];
+	uint16_t q;
+	int ret;
+
+	RTE_LCORE_FOREACH_WORKER(lcore)
+		workers[nb_workers++] = lcore;
+	if (nb_workers == 0) {
+		LAB_LOG(ERR, "no worker lcore to poll the rx queues: give two lcores, "
+			"e.g. -l 0-1 (or --lcores=0@0,1@0 on one CPU)");
+		return -EINVAL;
+	}
+	for (q = 0; q < nb_rx_queues; q++) {
+		struct rx_assignment *as = &assignment[workers[w]];
+
+		as->queues[as->nb_queues++] = q;
+		w = (w + 1) % nb_workers;
+	}
+	for (w = 0; w < nb_workers; w++) {
+		struct rx_assignment *as = &assignment[workers[w]];
+		char list[64] = "";
+
+		if (as->nb_queues == 0)
+			continue;
+		for (q = 0; q < as->nb_queues; q++)
+			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%u",
+				q ? "," : "", as->queues[q]);
+		ret = rte_eal_remote_launch(rx_worker, NULL, workers[w]);
+		if (ret < 0) {
+			LAB_LOG(ERR, "cannot launch the rx loop on lcore %u: %s", workers[w],
+				strerror(-ret));
+			return ret;
+		}
+		printf("lcore %u polls rx queue(s) %s\n", workers[w], list);
+	}
+	return 0;
+}
+
+static int
+setup_port(struct rte_mempool **pool)
+{
+	struct lab_port_conf conf;
+	struct rte_eth_dev_info info;
+	int ret;
+
+	port_id = (uint16_t)opt.port;
+	ret = lab_port_check(port_id);
+	if (ret < 0)
+		return ret;
+	ret = rte_eth_dev_info_get(port_id, &info);
+	if (ret < 0) {
+		LAB_LOG(ERR, "port %u: cannot get device info: %s", port_id, strerror(-ret));
+		return ret;
+	}
+	*pool = lab_mbuf_pool_create("LAB9_MBUF_POOL", NB_MBUFS, port_id);
+	if (*pool == NULL)
+		return -ENOMEM;
+	lab_port_conf_default(&conf, FLOW_NB_QUEUES);
+	/* net_pcap has one rx queue per rx_pcap=: the software mode's queues are virtual. */
+	conf.nb_rxq = RTE_MIN((uint16_t)FLOW_NB_QUEUES, info.max_rx_queues);
+	conf.nb_txq = RTE_MIN((uint16_t)FLOW_NB_QUEUES, info.max_tx_queues);
+	if (conf.nb_txq == 0)
+		conf.nb_txq = 1;
+	conf.link_wait_ms = 1000;
+	if (conf.nb_rxq < FLOW_NB_QUEUES)
+		printf("port %u (%s) has %u rx queue(s), not %d: only the software mode's "
+			"virtual queues can show a 4-queue matrix\n", port_id, info.driver_name,
+			conf.nb_rxq, FLOW_NB_QUEUES);
+	nb_rx_queues = conf.nb_rxq;
+	return lab_port_init(port_id, &conf, *pool, NULL);
+}
+
+static int
+choose_mode(void)
+{
+	struct rte_eth_dev_info info;
+	enum flow_mode mode = FLOW_MODE_HARDWARE;
+	int ret;
+
+	ret = rte_eth_dev_info_get(port_id, &info);
+	if (ret < 0)
+		return ret;
+	ret = flow_table_probe_support(port_id, stdout);
+	if (ret < 0) {
+		if (!opt.fallback_software) {
+			printf("no hardware flow support on port %u: run with --fallback software "
+				"to apply the same rules on the CPU\n", port_id);
+			if (!opt.probe)
+				return ret;
+		} else {
+			printf("flow mode: software (--fallback software): the rules run on the "
+				"CPU; queues are virtual\n");
+			mode = FLOW_MODE_SOFTWARE;
+		}
+	} else if (nb_rx_queues < FLOW_NB_QUEUES) {
+		printf("port %u has %u rx queues: hardware mode needs %d\n", port_id,
+			nb_rx_queues, FLOW_NB_QUEUES);
+		return -EINVAL;
+	} else {
+		printf("flow mode: hardware (rte_flow on %s)\n", info.driver_name);
+	}
+	ret = flow_table_init(port_id, mode, mode == FLOW_MODE_SOFTWARE ?
+		FLOW_NB_QUEUES : nb_rx_queues);
+	if (ret < 0)
+		return ret;
+	printf("keeping unclassified traffic off queue 0 while rules are installed: %s\n",
+		flow_reserve_method_name());
+	return 0;
+}
+
+static void
+wait_for_quit(void)
+{
+	uint64_t hz = rte_get_timer_hz();
+	uint64_t deadline = opt.duration_s ? rte_get_timer_cycles() + opt.duration_s * hz : 0;
+
+	while (!lab_force_quit && !flow_cli_quit) {
+		if (deadline && rte_get_timer_cycles() >= deadline)
+			break;
+		rte_delay_us_sleep(20 * 1000);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	struct rte_mempool *pool = NULL;
+	bool port_started = false;
+	int ret, status = EXIT_FAILURE;
+	unsigned int lcore;
+
+	/* Tests and tmux drive the prompt through pipes: one line at a time. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	ret = lab_eal_init(argc, argv, "lab9");
+	if (ret < 0)
+		return EXIT_FAILURE;
+	argc -= ret;
+	argv += ret;
+	if (parse_args(argc, argv) < 0)
+		goto out;
+	ret = setup_port(&pool);
+	if (ret < 0)
+		goto out;
+	port_started = true;
+	ret = choose_mode();
+	if (ret < 0)
+		goto out;
+	if (opt.probe) {
+		flow_table_probe_table(port_id, stdout);
+		if (opt.nb_rules == 0 && opt.rules_file == NULL && !opt.interactive) {
+			status = EXIT_SUCCESS;
+			goto out;
+		}
+	}
+	if (load_rules() < 0)
+		goto out_rules;
+	if (start_workers() < 0)
+		goto out_rules;
+	printf("ready: %u rule(s) installed, flow mode %s; %s\n", flow_table_count(),
+		flow_table_mode() == FLOW_MODE_SOFTWARE ? "software" : "hardware",
+		opt.interactive ? "type 'help'" : "Ctrl-C prints the matrix and quits");
+	if (opt.interactive)
+		flow_cli_run();
+	else
+		wait_for_quit();
+	workers_stop = true;
+	RTE_LCORE_FOREACH_WORKER(lcore)
+		rte_eal_wait_lcore(lcore);
+	printf("\n");
+	flow_matrix_print(stdout);
+	status = EXIT_SUCCESS;
+	if (opt.report != NULL && write_report(opt.report) < 0)
+		status = EXIT_FAILURE;
+out_rules:
+	flow_table_fini();
+out:
+	if (port_started)
+		lab_port_close(port_id);
+	ret = rte_eal_cleanup();
+	if (ret < 0)
+		LAB_LOG(WARNING, "EAL cleanup failed: %s", strerror(-ret));
+	return status;
+}

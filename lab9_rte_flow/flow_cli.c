@@ -1,0 +1,281 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * --interactive: a prompt built on DPDK's cmdline library, as testpmd's is.
+ * "flow ..." takes the rest of the line and hands it to the same executor
+ * --rules FILE uses, so a rule behaves the same wherever it was typed.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_common.h>
+
+#include <cmdline.h>
+#include <cmdline_parse.h>
+#include <cmdline_parse_string.h>
+#include <cmdline_rdline.h>
+#include <cmdline_socket.h>
+
+#include "flow_lab.h"
+#include "lab_eal.h"
+
+volatile bool flow_cli_quit;
+
+/* Skips spaces; returns the start of the next word and its length in *len. */
+static const char *
+next_word(const char **s, size_t *len)
+{
+	const char *w;
+
+	while (isspace((unsigned char)**s))
+		(*s)++;
+	w = *s;
+	while (**s != '\0' && !isspace((unsigned char)**s))
+		(*s)++;
+	*len = (size_t)(*s - w);
+	return w;
+}
+
+static bool
+word_is(const char *w, size_t len, const char *what)
+{
+	return len == strlen(what) && strncmp(w, what, len) == 0;
+}
+
+/* An optional port number (testpmd's "flow create 0 ..."): only port 0 of the lab. */
+static int
+skip_port(const char **s, FILE *out)
+{
+	const char *save = *s, *w;
+	size_t len;
+	char *end;
+	long v;
+
+	w = next_word(s, &len);
+	if (len == 0 || !isdigit((unsigned char)w[0])) {
+		*s = save;
+		return 0;
+	}
+	v = strtol(w, &end, 10);
+	if (end != w + len || v != 0) {
+		fprintf(out, "port %.*s: this program drives port 0 only (the port it was "
+			"started with is numbered 0 here)\n", (int)len, w);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int
+flow_cli_flow(const char *s, FILE *out)
+{
+	struct flow_rule *r;
+	const char *w;
+	size_t len;
+	char *end;
+	long id;
+	int ret;
+
+	w = next_word(&s, &len);
+	if (word_is(w, len, "validate") || word_is(w, len, "create")) {
+		bool create = word_is(w, len, "create");
+
+		if (skip_port(&s, out) < 0)
+			return -EINVAL;
+		r = flow_rule_parse(s, create ? "flow create" : "flow validate", out);
+		if (r == NULL)
+			return -EINVAL;
+		if (create)
+			return flow_table_create(r, out);
+		ret = flow_table_validate(r, out);
+		free(r);
+		return ret;
+	}
+	if (word_is(w, len, "destroy")) {
+		/* "flow destroy ID" or testpmd's "flow destroy 0 rule ID". */
+		const char *a = next_word(&s, &len);
+		size_t alen = len;
+		const char *b = next_word(&s, &len);
+
+		if (word_is(b, len, "rule")) {
+			if (!word_is(a, alen, "0")) {
+				fprintf(out, "flow destroy: this program drives port 0 only\n");
+				return -EINVAL;
+			}
+			a = next_word(&s, &alen);
+		} else if (len != 0) {
+			fprintf(out, "flow destroy: expected 'flow destroy ID' or 'flow destroy 0 "
+				"rule ID'\n");
+			return -EINVAL;
+		}
+		id = alen ? strtol(a, &end, 10) : -1;
+		if (alen == 0 || end != a + alen || id < 0) {
+			fprintf(out, "flow destroy: '%.*s' is not a rule id (see 'flow list')\n",
+				(int)alen, a);
+			return -EINVAL;
+		}
+		return flow_table_destroy((int)id, out);
+	}
+	if (word_is(w, len, "list") || word_is(w, len, "flush")) {
+		bool list = word_is(w, len, "list");
+
+		if (skip_port(&s, out) < 0)
+			return -EINVAL;
+		if (list) {
+			flow_table_list(out);
+			return 0;
+		}
+		return flow_table_flush(out);
+	}
+	fprintf(out, "flow: unknown subcommand '%.*s' (validate, create, destroy, list, "
+		"flush)\n", (int)len, w);
+	return -EINVAL;
+}
+
+static void
+flow_cli_help(FILE *out)
+{
+	fprintf(out,
+		"flow validate 0 RULE    check a rule without installing it\n"
+		"flow create 0 RULE      validate, then create; prints the rule id\n"
+		"flow destroy ID         remove one rule (also: flow destroy 0 rule ID)\n"
+		"flow list               installed rules\n"
+		"flow flush              remove every rule\n"
+		"show matrix             packets per queue and class, and the checks\n"
+		"reset                   zero the counters\n"
+		"quit                    print the matrix, write --report, exit\n"
+		"RULE: [ingress] [priority N] [group N] pattern eth / ipv4 / tcp dst is 443 / end "
+		"actions queue index 0 / end\n");
+}
+
+int
+flow_cli_execute(const char *line, FILE *out)
+{
+	const char *s = line, *w;
+	size_t len;
+
+	w = next_word(&s, &len);
+	if (len == 0 || w[0] == '#')
+		return 0;
+	if (word_is(w, len, "flow"))
+		return flow_cli_flow(s, out);
+	if (word_is(w, len, "show")) {
+		w = next_word(&s, &len);
+		if (!word_is(w, len, "matrix")) {
+			fprintf(out, "show: only 'show matrix'\n");
+			return -EINVAL;
+		}
+		flow_matrix_print(out);
+		return 0;
+	}
+	if (word_is(w, len, "reset")) {
+		flow_matrix_reset();
+		fprintf(out, "counters zeroed\n");
+		return 0;
+	}
+	if (word_is(w, len, "quit") || word_is(w, len, "exit")) {
+		flow_cli_quit = true;
+		return 0;
+	}
+	if (word_is(w, len, "help")) {
+		flow_cli_help(out);
+		return 0;
+	}
+	fprintf(out, "unknown command '%.*s' (type 'help')\n", (int)len, w);
+	return -EINVAL;
+}
+
+/* cmdline glue: every command is a first word plus the rest of the line. */
+struct cmd_line_result {
+	cmdline_fixed_string_t word;
+	cmdline_multi_string_t rest;
+};
+
+static void
+cmd_line_parsed(void *parsed, struct cmdline *cl, void *data)
+{
+	struct cmd_line_result *res = parsed;
+	/* The rest token holds up to a whole cmdline buffer. */
+	char line[sizeof(res->word) + sizeof(res->rest) + 2];
+
+	RTE_SET_USED(data);
+	snprintf(line, sizeof(line), "%s %s", res->word, res->rest);
+	flow_cli_execute(line, stdout);
+	fflush(stdout);
+	if (flow_cli_quit)
+		cmdline_quit(cl);
+}
+
+static cmdline_parse_token_string_t cmd_flow_word =
+	TOKEN_STRING_INITIALIZER(struct cmd_line_result, word, "flow#show#reset#quit#exit#help");
+static cmdline_parse_token_string_t cmd_rest =
+	TOKEN_STRING_INITIALIZER(struct cmd_line_result, rest, TOKEN_STRING_MULTI);
+
+static cmdline_parse_inst_t cmd_line = {
+	.f = cmd_line_parsed,
+	.data = NULL,
+	.help_str = "flow validate|create|destroy|list|flush ..., show matrix, reset, quit",
+	.tokens = {
+		(void *)&cmd_flow_word,
+		(void *)&cmd_rest,
+		NULL,
+	},
+};
+
+static void
+cmd_word_parsed(void *parsed, struct cmdline *cl, void *data)
+{
+	struct cmd_line_result *res = parsed;
+
+	RTE_SET_USED(data);
+	flow_cli_execute(res->word, stdout);
+	fflush(stdout);
+	if (flow_cli_quit)
+		cmdline_quit(cl);
+}
+
+/* A command word alone ("reset", "quit"): the multi-string token needs text. */
+static cmdline_parse_inst_t cmd_word_only = {
+	.f = cmd_word_parsed,
+	.data = NULL,
+	.help_str = "reset, quit, help",
+	.tokens = {
+		(void *)&cmd_flow_word,
+		NULL,
+	},
+};
+
+static cmdline_parse_ctx_t cli_ctx[] = {
+	(cmdline_parse_inst_t *)&cmd_line,
+	(cmdline_parse_inst_t *)&cmd_word_only,
+	NULL,
+};
+
+int
+flow_cli_run(void)
+{
+	struct cmdline *cl;
+	struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
+	int st;
+
+	cl = cmdline_stdin_new(cli_ctx, "lab9> ");
+	if (cl == NULL) {
+		fprintf(stderr, "cannot create the prompt (cmdline_stdin_new failed)\n");
+		return -ENOMEM;
+	}
+	flow_cli_help(stdout);
+	/* Polled, not cmdline_interact(): SIGINT/SIGTERM must end the prompt too. */
+	while (!lab_force_quit && !flow_cli_quit) {
+		if (poll(&pfd, 1, 50) <= 0)
+			continue;
+		st = cmdline_poll(cl);
+		if (st < 0 || st == RDLINE_EXITED)
+			break;
+	}
+	cmdline_stdin_exit(cl);
+	printf("\n");
+	return 0;
+}
