@@ -17,7 +17,7 @@ set -euo pipefail
 HUGEPAGES_DEFAULT=1024
 RUNTIME_DIR=/var/run/dpdk
 PACKAGES=(dpdk dpdk-dev libdpdk-dev dpdk-doc librte-net-null23 librte-net-tap23 librte-net-pcap23
-	libnuma-dev meson ninja-build pkg-config gcc
+	libnuma-dev libjansson-dev meson ninja-build pkg-config gcc
 	libpcap-dev python3-scapy python3-pyelftools python3-matplotlib tmux iproute2 kmod
 	numactl user-mode-linux clang)
 

@@ -1,0 +1,398 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The latency matrix, in the spirit of Intel's Memory Latency Checker: for
+ * each (socket of the measuring lcore, socket of the memory) pair, the time
+ * of one dependent load through a pointer cycle far larger than the LLC.
+ * The memory comes from rte_malloc_socket(), i.e. hugepages of that socket,
+ * and the chase runs on an lcore of the row's socket (rte_eal_remote_launch
+ * on a pinned EAL thread), so each cell measures what it claims to.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_common.h>
+#include <rte_cycles.h>
+#include <rte_errno.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_memory.h>
+
+#include "lab_eal.h"
+#include "lab_log.h"
+#include "numa_check.h"
+
+#define NUMA_MAX_REPS 1000
+#define NUMA_LLC_FALLBACK (32ULL << 20)
+#define NUMA_COURSE_LOCAL_NS 60.0
+#define NUMA_COURSE_REMOTE_NS 120.0
+
+struct numa_chase_job {
+	const void *start;
+	uint64_t nb_lines;
+	uint64_t loads;
+	unsigned int reps;
+	int lcore_socket;               /* read back on the lcore that ran the job */
+	double samples_ns[NUMA_MAX_REPS];
+};
+
+/* Keeps the walk's result alive so the compiler cannot drop the loads. */
+static volatile uint64_t numa_sink;
+
+static int
+numa_double_cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static int
+numa_chase_job_run(void *arg)
+{
+	struct numa_chase_job *job = arg;
+	const double ns_per_cycle = 1e9 / (double)rte_get_tsc_hz();
+	const void *p = job->start;
+	unsigned int r;
+
+	job->lcore_socket = (int)rte_socket_id();
+	/* Warm-up: one whole cycle loads the TLB and settles the clocks. */
+	p = (const void *)(uintptr_t)numa_chain_walk(p, job->nb_lines);
+	for (r = 0; r < job->reps; r++) {
+		uint64_t t0, t1, end;
+
+		t0 = rte_rdtsc_precise();
+		end = numa_chain_walk(p, job->loads);
+		t1 = rte_rdtsc_precise();
+		/* The next repetition carries on around the cycle from here. */
+		p = (const void *)(uintptr_t)end;
+		job->samples_ns[r] = (double)(t1 - t0) * ns_per_cycle / (double)job->loads;
+	}
+	numa_sink = (uint64_t)(uintptr_t)p;
+	return 0;
+}
+
+/* Runs the job on lcore_id: the main lcore itself, or a launched worker. */
+static int
+numa_chase_on(unsigned int lcore_id, struct numa_chase_job *job)
+{
+	int ret;
+
+	if (lcore_id == rte_lcore_id())
+		return numa_chase_job_run(job);
+	ret = rte_eal_remote_launch(numa_chase_job_run, job, lcore_id);
+	if (ret < 0) {
+		LAB_LOG(ERR, "cannot launch the chase on lcore %u: %s", lcore_id, strerror(-ret));
+		return ret;
+	}
+	return rte_eal_wait_lcore(lcore_id);
+}
+
+/* A worker of this socket if there is one (the main lcore only as a last resort). */
+static int
+numa_lcore_of_socket(const struct numa_topology *topo, int socket)
+{
+	int found = -1;
+	unsigned int i;
+
+	for (i = 0; i < topo->nb_lcores; i++) {
+		if (topo->lcores[i].socket != socket)
+			continue;
+		if (topo->lcores[i].lcore_id != rte_get_main_lcore())
+			return (int)topo->lcores[i].lcore_id;
+		found = (int)topo->lcores[i].lcore_id;
+	}
+	return found;
+}
+
+static uint64_t
+numa_default_buffer(uint64_t *llc)
+{
+	*llc = numa_llc_bytes(rte_lcore_to_cpu_id(rte_get_main_lcore()));
+	return 8 * (*llc ? *llc : NUMA_LLC_FALLBACK);
+}
+
+static void *
+numa_buffer_alloc(uint64_t bytes, int socket, char *why, size_t len)
+{
+	void *buf = rte_malloc_socket("numa_latency", bytes, RTE_CACHE_LINE_SIZE, socket);
+
+	if (buf == NULL)
+		snprintf(why, len, "cannot allocate %" PRIu64 " MiB of hugepages on socket %d "
+			"(reserve more, or use --buffer-mib)", bytes >> 20, socket);
+	return buf;
+}
+
+static void
+numa_cell_stats(struct numa_latency_cell *cell, struct numa_chase_job *job)
+{
+	qsort(job->samples_ns, job->reps, sizeof(double), numa_double_cmp);
+	cell->min_ns = job->samples_ns[0];
+	cell->max_ns = job->samples_ns[job->reps - 1];
+	cell->median_ns = job->reps % 2 ? job->samples_ns[job->reps / 2] :
+		(job->samples_ns[job->reps / 2 - 1] + job->samples_ns[job->reps / 2]) / 2;
+}
+
+int
+numa_latency_measure(const struct numa_topology *topo, const struct numa_latency_opts *opts,
+		struct numa_latency *lat)
+{
+	struct numa_chase_job *job;
+	unsigned int i, r, c;
+
+	memset(lat, 0, sizeof(*lat));
+	lat->buffer_bytes = numa_default_buffer(&lat->llc_bytes);
+	if (opts->buffer_bytes)
+		lat->buffer_bytes = opts->buffer_bytes;
+	lat->reps = RTE_MIN(RTE_MAX(opts->reps, 1u), (unsigned int)NUMA_MAX_REPS);
+	lat->loads = opts->loads ? opts->loads : lat->buffer_bytes / NUMA_LINE;
+	for (i = 0; i < topo->nb_sockets; i++) {
+		int s = topo->socket_ids[i];
+
+		if (numa_lcore_of_socket(topo, s) >= 0)
+			lat->row_socket[lat->nb_rows++] = s;
+		lat->col_socket[lat->nb_cols++] = s;
+	}
+	job = rte_zmalloc("numa_chase_job", sizeof(*job), RTE_CACHE_LINE_SIZE);
+	if (job == NULL) {
+		LAB_LOG(ERR, "cannot allocate the latency job: out of hugepage memory");
+		return -ENOMEM;
+	}
+	for (c = 0; c < lat->nb_cols; c++) {
+		char why[96] = "";
+		void *buf = numa_buffer_alloc(lat->buffer_bytes, lat->col_socket[c], why,
+			sizeof(why));
+		const struct rte_memseg *ms = buf ? rte_mem_virt2memseg(buf, NULL) : NULL;
+
+		if (buf != NULL)
+			numa_chain_build(buf, lat->buffer_bytes / NUMA_LINE);
+		for (r = 0; r < lat->nb_rows; r++) {
+			struct numa_latency_cell *cell = &lat->cells[r][c];
+			int lcore = numa_lcore_of_socket(topo, lat->row_socket[r]);
+
+			if (buf == NULL) {
+				snprintf(cell->why_not, sizeof(cell->why_not), "%s", why);
+				continue;
+			}
+			memset(job, 0, sizeof(*job));
+			job->start = buf;
+			job->nb_lines = lat->buffer_bytes / NUMA_LINE;
+			job->loads = lat->loads;
+			job->reps = lat->reps;
+			if (numa_chase_on((unsigned int)lcore, job) < 0) {
+				snprintf(cell->why_not, sizeof(cell->why_not),
+					"could not run on lcore %d", lcore);
+				continue;
+			}
+			cell->measured = true;
+			cell->lcore_id = (unsigned int)lcore;
+			cell->lcore_socket = job->lcore_socket;
+			cell->memory_socket = ms ? ms->socket_id : NUMA_SOCKET_UNKNOWN;
+			numa_cell_stats(cell, job);
+		}
+		rte_free(buf);
+	}
+	rte_free(job);
+	return 0;
+}
+
+void
+numa_latency_print(FILE *out, const struct numa_topology *topo, const struct numa_latency *lat)
+{
+	unsigned int r, c;
+	int local_idx;
+
+	fprintf(out, "\n== latency matrix: one dependent load, ns (median [min-max] of %u reps) ==\n",
+		lat->reps);
+	lab_print_platform(out);
+	fprintf(out, "# buffer       : %" PRIu64 " MiB per socket (LLC %" PRIu64 " MiB%s), "
+		"one pointer per 64-byte line, one Sattolo cycle, %" PRIu64 " loads per rep\n",
+		lat->buffer_bytes >> 20, lat->llc_bytes >> 20,
+		lat->llc_bytes && lat->buffer_bytes >= 8 * lat->llc_bytes ? ", >= 8x" :
+		lat->llc_bytes && lat->buffer_bytes <= lat->llc_bytes ?
+		": buffer fits in cache, this is NOT memory latency" : "", lat->loads);
+	fprintf(out, "%-18s", "lcore \\ memory");
+	for (c = 0; c < lat->nb_cols; c++) {
+		char head[32];
+
+		snprintf(head, sizeof(head), "socket %d", lat->col_socket[c]);
+		fprintf(out, "  %-26s", head);
+	}
+	fprintf(out, "\n");
+	for (r = 0; r < lat->nb_rows; r++) {
+		char head[32];
+
+		snprintf(head, sizeof(head), "socket %d", lat->row_socket[r]);
+		fprintf(out, "%-18s", head);
+		for (c = 0; c < lat->nb_cols; c++) {
+			const struct numa_latency_cell *cell = &lat->cells[r][c];
+			char val[64];
+
+			if (cell->measured)
+				snprintf(val, sizeof(val), "%.1f [%.1f-%.1f]", cell->median_ns,
+					cell->min_ns, cell->max_ns);
+			else
+				snprintf(val, sizeof(val), "n/a");
+			fprintf(out, "  %-26s", val);
+		}
+		fprintf(out, "\n");
+	}
+	for (r = 0; r < lat->nb_rows; r++) {
+		for (c = 0; c < lat->nb_cols; c++) {
+			const struct numa_latency_cell *cell = &lat->cells[r][c];
+
+			if (cell->measured)
+				fprintf(out, "  cell [%d][%d]: chased on lcore %u (rte_socket_id() %d) "
+					"over memory on socket %d (read back from its memseg)\n",
+					lat->row_socket[r], lat->col_socket[c], cell->lcore_id,
+					cell->lcore_socket, cell->memory_socket);
+			else
+				fprintf(out, "  cell [%d][%d]: not measured: %s\n", lat->row_socket[r],
+					lat->col_socket[c], cell->why_not);
+		}
+	}
+	if (topo->has_distances) {
+		fprintf(out, "firmware distances (10 = local):");
+		for (r = 0; r < topo->nb_sockets; r++) {
+			fprintf(out, "%s", r ? " |" : "");
+			for (c = 0; c < topo->nb_sockets; c++)
+				fprintf(out, " %u", topo->distances[r][c]);
+		}
+		fprintf(out, "\n");
+	}
+	fprintf(out, "course: ~%.0f ns local, ~%.0f ns remote (remote/local %.1f)\n",
+		NUMA_COURSE_LOCAL_NS, NUMA_COURSE_REMOTE_NS,
+		NUMA_COURSE_REMOTE_NS / NUMA_COURSE_LOCAL_NS);
+	if (lat->nb_rows == 1 && lat->nb_cols == 1) {
+		fprintf(out, "one socket: the matrix is 1x1, only local latency exists here; "
+			"measured local %.1f ns vs the course's ~%.0f ns; no remote/local ratio "
+			"(needs two sockets)\n", lat->cells[0][0].median_ns, NUMA_COURSE_LOCAL_NS);
+		return;
+	}
+	for (r = 0; r < lat->nb_rows; r++) {
+		local_idx = -1;
+		for (c = 0; c < lat->nb_cols; c++)
+			if (lat->col_socket[c] == lat->row_socket[r])
+				local_idx = (int)c;
+		if (local_idx < 0 || !lat->cells[r][local_idx].measured)
+			continue;
+		for (c = 0; c < lat->nb_cols; c++) {
+			int ir = numa_socket_index(topo, lat->row_socket[r]);
+			int ic = numa_socket_index(topo, lat->col_socket[c]);
+
+			if ((int)c == local_idx || !lat->cells[r][c].measured)
+				continue;
+			fprintf(out, "socket %d -> memory %d: remote/local %.2f measured, %.2f by "
+				"firmware distance, 2.0 by the course\n", lat->row_socket[r],
+				lat->col_socket[c], lat->cells[r][c].median_ns /
+				lat->cells[r][local_idx].median_ns,
+				topo->has_distances && ir >= 0 && ic >= 0 ?
+				topo->distances[ir][ic] / (double)topo->distances[ir][ir] : 0.0);
+		}
+	}
+}
+
+static const char *
+numa_level_of(uint64_t bytes, const uint64_t level_bytes[3])
+{
+	static const char *const names[] = { "L1", "L2", "L3" };
+	unsigned int i;
+
+	for (i = 0; i < 3; i++)
+		if (level_bytes[i] && bytes <= level_bytes[i])
+			return names[i];
+	return "DRAM";
+}
+
+int
+numa_latency_sweep(FILE *out, const struct numa_latency_opts *opts)
+{
+	unsigned int cpu = rte_lcore_to_cpu_id(rte_lcore_id());
+	uint64_t level_bytes[3], llc, max_bytes, size;
+	struct numa_chase_job *job;
+	char why[96];
+	void *buf;
+	unsigned int l;
+
+	for (l = 0; l < 3; l++)
+		level_bytes[l] = numa_cache_bytes(cpu, l + 1);
+	max_bytes = opts->buffer_bytes ? opts->buffer_bytes : numa_default_buffer(&llc);
+	buf = numa_buffer_alloc(max_bytes, (int)rte_socket_id(), why, sizeof(why));
+	job = rte_zmalloc("numa_chase_job", sizeof(*job), RTE_CACHE_LINE_SIZE);
+	if (buf == NULL || job == NULL) {
+		LAB_LOG(ERR, "--sweep: %s", buf == NULL ? why : "cannot allocate the job");
+		rte_free(buf);
+		rte_free(job);
+		return -ENOMEM;
+	}
+	fprintf(out, "\n== buffer-size sweep on lcore %u (socket %u), local memory ==\n",
+		rte_lcore_id(), rte_socket_id());
+	fprintf(out, "# caches of cpu %u: L1d %" PRIu64 " KiB, L2 %" PRIu64 " KiB, L3 %" PRIu64
+		" KiB\n", cpu, level_bytes[0] >> 10, level_bytes[1] >> 10, level_bytes[2] >> 10);
+	fprintf(out, "%12s  %-5s  %s\n", "buffer", "fits", "ns per load: median [min-max]");
+	for (size = 16 * 1024; size <= max_bytes; size *= 2) {
+		uint64_t lines = size / NUMA_LINE;
+
+		numa_chain_build(buf, lines);
+		memset(job, 0, sizeof(*job));
+		job->start = buf;
+		job->nb_lines = lines;
+		/* Enough loads that the smallest buffers still take a measurable time. */
+		job->loads = opts->loads ? opts->loads : RTE_MAX(lines, (uint64_t)1 << 18);
+		job->reps = RTE_MIN(RTE_MAX(opts->reps, 1u), (unsigned int)NUMA_MAX_REPS);
+		numa_chase_job_run(job);
+		qsort(job->samples_ns, job->reps, sizeof(double), numa_double_cmp);
+		fprintf(out, "%9" PRIu64 " KiB  %-5s  %.1f [%.1f-%.1f]\n", size >> 10,
+			numa_level_of(size, level_bytes), job->samples_ns[job->reps / 2],
+			job->samples_ns[0], job->samples_ns[job->reps - 1]);
+		if (size * 2 > max_bytes && size != max_bytes)
+			size = max_bytes / 2;   /* end exactly on the full buffer */
+	}
+	rte_free(job);
+	rte_free(buf);
+	return 0;
+}
+
+int
+numa_chain_self_test(FILE *out, uint64_t buffer_bytes)
+{
+	const uint64_t small[] = { 1, 2, 3, 4, 5, 7, 64, 1000, 4097 };
+	uint64_t lines = buffer_bytes / NUMA_LINE;
+	unsigned int i;
+	void *buf;
+	int failed = 0;
+
+	buf = rte_malloc("numa_self_test", lines * NUMA_LINE, RTE_CACHE_LINE_SIZE);
+	if (buf == NULL) {
+		LAB_LOG(ERR, "--self-test: cannot allocate %" PRIu64 " MiB of hugepages",
+			buffer_bytes >> 20);
+		return -ENOMEM;
+	}
+	for (i = 0; i <= RTE_DIM(small); i++) {
+		uint64_t n = i < RTE_DIM(small) ? RTE_MIN(small[i], lines) : lines;
+		int ret;
+
+		numa_chain_build(buf, n);
+		ret = numa_chain_verify(buf, n);
+		fprintf(out, "self-test: Sattolo cycle over %" PRIu64 " line(s): %s\n", n,
+			ret == 0 ? "every line visited exactly once, back at the start: ok" :
+			"FAILED (a line missed, visited twice, or a short cycle)");
+		failed |= ret != 0;
+	}
+	/* The checker itself must be able to fail: close a short loop and ask again. */
+	if (lines >= 3) {
+		numa_chain_build(buf, lines);
+		*(uintptr_t *)buf = (uintptr_t)buf;
+		if (numa_chain_verify(buf, lines) == 0) {
+			fprintf(out, "self-test: a 1-line loop went unnoticed: FAILED\n");
+			failed = 1;
+		} else {
+			fprintf(out, "self-test: a deliberately broken cycle is detected: ok\n");
+		}
+	}
+	rte_free(buf);
+	return failed ? -EINVAL : 0;
+}
