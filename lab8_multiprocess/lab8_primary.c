@@ -327,6 +327,15 @@ scan_slots(void)
 				answer_grant(s);
 			if (pid_alive(slot->pid))
 				break;
+			if (__atomic_load_n(&info->primary_state, __ATOMIC_ACQUIRE) ==
+					LAB8_PRIMARY_STOPPING) {
+				/* It saw us stopping and left without touching shared memory. */
+				printf("lab8_primary: secondary %s pid %d let go after %" PRIu64
+					" packets\n", lab8_role_name(slot->role), slot->pid,
+					slot->counters.freed);
+				fold_slot(s, 0);
+				break;
+			}
 			held = slot->counters.taken - slot->counters.freed;
 			cached = cached_on(slot->lcores);
 			lab8_lcores_str(slot->lcores, lc, sizeof(lc));
@@ -538,6 +547,8 @@ stop_secondaries(void)
 	unsigned int s, live;
 
 	__atomic_store_n(&info->primary_state, LAB8_PRIMARY_STOPPING, __ATOMIC_RELEASE);
+	printf("lab8_primary: stopping: secondaries are told to let go\n");
+	fflush(stdout);
 	do {
 		live = 0;
 		for (s = 0; s < LAB8_MAX_SECONDARIES; s++) {

@@ -306,9 +306,28 @@ main_loop(void)
 	uint64_t countdown = opts.sample;
 	uint16_t nb_queues = opts.queue_last - opts.queue_first + 1;
 	uint16_t next_queue = 0;
+	uint64_t check_period = rte_get_timer_hz() * LAB8_WATCH_MS / 1000;
+	uint64_t next_check = rte_get_timer_cycles() + check_period;
+	uint64_t last_hb = __atomic_load_n(&info->heartbeat, __ATOMIC_ACQUIRE);
+	uint64_t last_change = now_ms();
 
 	while (!lab_force_quit && primary_gone == NULL) {
 		uint16_t n;
+
+		/*
+		 * The watch runs here, on this lcore's CPU, and in the watch
+		 * thread: control threads go to the CPUs no lcore uses, which
+		 * may be the busiest ones; the thread covers a blocked loop.
+		 */
+		if (opts.watch && unlikely(rte_get_timer_cycles() >= next_check)) {
+			const char *why = primary_check(&last_hb, &last_change);
+
+			next_check = rte_get_timer_cycles() + check_period;
+			if (why != NULL) {
+				primary_gone = why;
+				break;
+			}
+		}
 
 		if (opts.direct) {
 			n = rte_eth_rx_burst(info->port_id, opts.queue_first + next_queue, pkts,
