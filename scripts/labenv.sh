@@ -19,7 +19,7 @@ RUNTIME_DIR=/var/run/dpdk
 PACKAGES=(dpdk dpdk-dev libdpdk-dev dpdk-doc librte-net-null23 librte-net-tap23 librte-net-pcap23
 	libnuma-dev libjansson-dev meson ninja-build pkg-config gcc
 	libpcap-dev python3-scapy python3-pyelftools python3-matplotlib tmux iproute2 kmod
-	numactl user-mode-linux clang)
+	numactl user-mode-linux clang qemu-system-x86 linux-image-amd64 busybox-static)
 
 die() { echo "labenv: $*" >&2; exit 1; }
 need_root() { [ "$(id -u)" -eq 0 ] || die "$1 needs root (hugepages, hugetlbfs and apt). Run: sudo $0 $*"; }
