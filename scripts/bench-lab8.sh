@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# Lab 8 throughput: how close does primary -> ring -> secondary come to a
+# single process receiving on the same device?
+#   pipeline: lab8_primary on lcore 0 (net_null0, one rx queue, everything to
+#             RX_TO_ENTERPRISE) -> one --quiet lab8_secondary on lcore 1 that
+#             still parses every packet's source address, then frees it
+#   ceiling:  dpdk-testpmd rxonly, its forwarding lcore 0 on the same vdev
+# Both measured over the same window (DURATION, default 10 s).
+#   ./scripts/bench-lab8.sh            (BUILD_DIR=build, DURATION=10)
+# Numbers on a shared 2-vCPU VM are noisy: run it twice, compare ratios.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+build=${BUILD_DIR:-build}
+duration=${DURATION:-10}
+bin=$build/lab8_multiprocess
+prefix=lab8bench_$$
+tp_prefix=lab8bench_tp_$$
+pids=()
+
+[ -x "$bin/lab8_primary" ] || { echo "bench-lab8: $bin/lab8_primary not built: run ninja -C $build" >&2; exit 1; }
+[[ "$duration" =~ ^[1-9][0-9]*$ ]] || { echo "bench-lab8: DURATION='$duration' is not a number of seconds" >&2; exit 1; }
+grep -q hugetlbfs /proc/mounts || { echo "bench-lab8: no hugetlbfs: run ./scripts/labenv.sh setup" >&2; exit 1; }
+
+cleanup() {
+	local p
+	for p in "${pids[@]}"; do kill -INT "$p" 2>/dev/null || true; done
+	sleep 0.5
+	for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	./scripts/labenv.sh clean "$prefix" >/dev/null 2>&1 || true
+	./scripts/labenv.sh clean "$tp_prefix" >/dev/null 2>&1 || true
+	rm -f "/tmp/$prefix".*
+}
+trap cleanup EXIT
+
+stat_of() { # KEY: one /lab8/stats counter
+	echo /lab8/stats | /usr/bin/python3 /usr/bin/dpdk-telemetry.py -f "$prefix" 2>/dev/null |
+		/usr/bin/python3 -c "import json,sys; print(json.loads(sys.stdin.read())['/lab8/stats']['$1'])"
+}
+
+# Platform banner, the same fields as lab_print_platform() in common/lab_eal.c.
+echo "# DPDK version : DPDK $(pkg-config --modversion libdpdk)"
+echo "# CPU model    : $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
+echo "# lcores used  : 2 (pipeline: primary 0@cpu0, secondary 1@cpu1; testpmd: rx lcore 0@cpu0, main 1@cpu1)"
+echo "# NUMA nodes   : $(ls -d /sys/devices/system/node/node[0-9]* 2>/dev/null | wc -l)"
+echo "# window       : ${duration} s each"
+
+# --- pipeline --------------------------------------------------------------
+"$bin/lab8_primary" -l 0 --proc-type=primary --file-prefix="$prefix" --no-pci \
+	--vdev=net_null0 --log-level=lib.eal:warning -- --rxq 1 --no-status \
+	> "/tmp/$prefix.primary" 2>&1 &
+pids+=($!)
+for _ in $(seq 100); do grep -q "Ctrl-C to stop" "/tmp/$prefix.primary" && break; sleep 0.1; done
+"$bin/lab8_secondary" -l 1 --proc-type=secondary --file-prefix="$prefix" --no-pci \
+	--log-level=lib.eal:warning -- --role enterprise --quiet > "/tmp/$prefix.secondary" 2>&1 &
+pids+=($!)
+for _ in $(seq 100); do grep -q "Ctrl-C to stop" "/tmp/$prefix.secondary" && break; sleep 0.1; done
+grep -q "Ctrl-C to stop" "/tmp/$prefix.secondary" || {
+	echo "bench-lab8: the pipeline did not start:"; cat "/tmp/$prefix.primary" "/tmp/$prefix.secondary"; exit 1; }
+sleep 1
+e0=$(stat_of enterprise_packets); r0=$(stat_of rx_packets); d0=$(stat_of ring_full_drops)
+t0=$(date +%s.%N)
+sleep "$duration"
+e1=$(stat_of enterprise_packets); r1=$(stat_of rx_packets); d1=$(stat_of ring_full_drops)
+t1=$(date +%s.%N)
+kill -INT "${pids[1]}"; wait "${pids[1]}" || true
+kill -INT "${pids[0]}"; wait "${pids[0]}" || true
+pids=()
+./scripts/labenv.sh clean "$prefix" >/dev/null 2>&1 || true
+
+# --- ceiling ---------------------------------------------------------------
+# Interactive testpmd: 'stop' prints what the forwarding lcore received
+# between 'start' and 'stop', excluding start-up.
+{ sleep 2; echo start; sleep "$duration"; echo stop; sleep 1; echo quit; } |
+	dpdk-testpmd --lcores=0@0,1@1 --main-lcore=1 --file-prefix="$tp_prefix" --no-pci \
+	--vdev=net_null0 --log-level=lib.eal:warning -- -i --forward-mode=rxonly \
+	--nb-cores=1 --rxq=1 --txq=1 > "/tmp/$prefix.testpmd" 2>&1 || true
+tp=$(awk '/Accumulated forward statistics/ { f=1 } f && /RX-packets:/ { print $2; exit }' \
+	"/tmp/$prefix.testpmd")
+[ -n "$tp" ] || { echo "bench-lab8: no testpmd figure:"; tail -20 "/tmp/$prefix.testpmd"; exit 1; }
+
+/usr/bin/python3 - "$e0" "$e1" "$r0" "$r1" "$d0" "$d1" "$t0" "$t1" "$tp" "$duration" <<'PY'
+import sys
+e0, e1, r0, r1, d0, d1 = (int(v) for v in sys.argv[1:7])
+t0, t1 = float(sys.argv[7]), float(sys.argv[8])
+tp, duration = int(sys.argv[9]), float(sys.argv[10])
+secs = t1 - t0
+pipe = (e1 - e0) / secs
+rx = (r1 - r0) / secs
+drops = (d1 - d0) / secs
+ceiling = tp / duration
+print(f"pipeline  : {pipe / 1e6:8.2f} Mpps delivered to the secondary "
+      f"(primary rx {rx / 1e6:.2f} Mpps, ring-full drops {drops / 1e6:.2f} Mpps) over {secs:.1f} s")
+print(f"ceiling   : {ceiling / 1e6:8.2f} Mpps dpdk-testpmd rxonly, same vdev, rx on lcore 0")
+print(f"ratio     : {pipe / ceiling * 100:8.1f} % of the single-process ceiling" if ceiling else
+      "ratio     : n/a")
+PY
