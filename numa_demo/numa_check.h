@@ -163,6 +163,7 @@ struct numa_latency_cell {
 	double median_ns;
 	double min_ns;
 	double max_ns;
+	double on_cpu;                  /* share of wall time the lcore was running */
 	char why_not[96];
 };
 

@@ -12,9 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <rte_common.h>
-#include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
@@ -37,6 +37,7 @@ struct numa_chase_job {
 	unsigned int reps;
 	int lcore_socket;               /* read back on the lcore that ran the job */
 	double samples_ns[NUMA_MAX_REPS];
+	double on_cpu;                  /* thread CPU time / wall time over the reps */
 };
 
 /* Keeps the walk's result alive so the compiler cannot drop the loads. */
@@ -50,27 +51,47 @@ numa_double_cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+static double
+numa_now_ns(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
 static int
 numa_chase_job_run(void *arg)
 {
 	struct numa_chase_job *job = arg;
-	const double ns_per_cycle = 1e9 / (double)rte_get_tsc_hz();
 	const void *p = job->start;
+	double wall = 0, cpu = 0;
 	unsigned int r;
 
 	job->lcore_socket = (int)rte_socket_id();
 	/* Warm-up: one whole cycle loads the TLB and settles the clocks. */
 	p = (const void *)(uintptr_t)numa_chain_walk(p, job->nb_lines);
 	for (r = 0; r < job->reps; r++) {
-		uint64_t t0, t1, end;
+		double w0, c0, w1, c1;
+		uint64_t end;
 
-		t0 = rte_rdtsc_precise();
+		/*
+		 * The thread's CPU time, not the wall clock: on a shared machine
+		 * the lcore's CPU is also given to other processes, and time spent
+		 * descheduled is not memory latency.
+		 */
+		w0 = numa_now_ns(CLOCK_MONOTONIC);
+		c0 = numa_now_ns(CLOCK_THREAD_CPUTIME_ID);
 		end = numa_chain_walk(p, job->loads);
-		t1 = rte_rdtsc_precise();
+		c1 = numa_now_ns(CLOCK_THREAD_CPUTIME_ID);
+		w1 = numa_now_ns(CLOCK_MONOTONIC);
 		/* The next repetition carries on around the cycle from here. */
 		p = (const void *)(uintptr_t)end;
-		job->samples_ns[r] = (double)(t1 - t0) * ns_per_cycle / (double)job->loads;
+		job->samples_ns[r] = (c1 - c0) / (double)job->loads;
+		wall += w1 - w0;
+		cpu += c1 - c0;
 	}
+	job->on_cpu = wall > 0 ? cpu / wall : 1.0;
 	numa_sink = (uint64_t)(uintptr_t)p;
 	return 0;
 }
@@ -191,6 +212,7 @@ numa_latency_measure(const struct numa_topology *topo, const struct numa_latency
 			cell->lcore_id = (unsigned int)lcore;
 			cell->lcore_socket = job->lcore_socket;
 			cell->memory_socket = ms ? ms->socket_id : NUMA_SOCKET_UNKNOWN;
+			cell->on_cpu = job->on_cpu;
 			numa_cell_stats(cell, job);
 		}
 		rte_free(buf);
@@ -246,9 +268,12 @@ numa_latency_print(FILE *out, const struct numa_topology *topo, const struct num
 
 			if (cell->measured)
 				fprintf(out, "  cell [%d][%d]: chased on lcore %u (rte_socket_id() %d) "
-					"over memory on socket %d (read back from its memseg)\n",
+					"over memory on socket %d (read back from its memseg); on its CPU "
+					"%.0f%% of the time%s\n",
 					lat->row_socket[r], lat->col_socket[c], cell->lcore_id,
-					cell->lcore_socket, cell->memory_socket);
+					cell->lcore_socket, cell->memory_socket, 100 * cell->on_cpu,
+					cell->on_cpu < 0.9 ? " (other processes share that CPU: "
+					"figures are CPU time, but caches and TLB are shared too)" : "");
 			else
 				fprintf(out, "  cell [%d][%d]: not measured: %s\n", lat->row_socket[r],
 					lat->col_socket[c], cell->why_not);
@@ -345,9 +370,10 @@ numa_latency_sweep(FILE *out, const struct numa_latency_opts *opts)
 		job->reps = RTE_MIN(RTE_MAX(opts->reps, 1u), (unsigned int)NUMA_MAX_REPS);
 		numa_chase_job_run(job);
 		qsort(job->samples_ns, job->reps, sizeof(double), numa_double_cmp);
-		fprintf(out, "%9" PRIu64 " KiB  %-5s  %.1f [%.1f-%.1f]\n", size >> 10,
+		fprintf(out, "%9" PRIu64 " KiB  %-5s  %.1f [%.1f-%.1f]%s\n", size >> 10,
 			numa_level_of(size, level_bytes), job->samples_ns[job->reps / 2],
-			job->samples_ns[0], job->samples_ns[job->reps - 1]);
+			job->samples_ns[0], job->samples_ns[job->reps - 1],
+			job->on_cpu < 0.9 ? "  (CPU shared with other processes)" : "");
 		if (size * 2 > max_bytes && size != max_bytes)
 			size = max_bytes / 2;   /* end exactly on the full buffer */
 	}
