@@ -776,7 +776,7 @@ flow_table_probe_support(uint16_t port_id, FILE *out)
 	struct rte_flow *f;
 	struct flow_rule *r;
 	char missing[128];
-	int ret;
+	int ret, vret;
 
 	ret = rte_eth_dev_info_get(port_id, &info);
 	if (ret < 0)
@@ -786,6 +786,7 @@ flow_table_probe_support(uint16_t port_id, FILE *out)
 		return -EINVAL;
 	memset(&e, 0, sizeof(e));
 	ret = rte_flow_validate(port_id, &r->attr, r->pattern, r->actions, &e);
+	vret = ret;
 	if (ret == -ENOSYS || ret == -ENOTSUP) {
 		fprintf(out, "port %u (%s) has no rte_flow support: rte_flow_validate() returns "
 			"%s (%s). This driver cannot classify in hardware.\n", port_id,
@@ -797,9 +798,9 @@ flow_table_probe_support(uint16_t port_id, FILE *out)
 	f = rte_flow_create(port_id, &r->attr, r->pattern, r->actions, &e);
 	if (f == NULL) {
 		ret = rte_errno ? -rte_errno : -EIO;
-		fprintf(out, "port %u (%s): rte_flow_validate() says %s but rte_flow_create() "
-			"fails: rte_flow_error %s: %s\n", port_id, info.driver_name,
-			ret == 0 ? "OK" : "no", flow_error_type_name(e.type),
+		fprintf(out, "port %u (%s) cannot create flow rules: rte_flow_validate() says %s, "
+			"rte_flow_create() fails: rte_flow_error %s: %s\n", port_id, info.driver_name,
+			vret == 0 ? "OK" : "no", flow_error_type_name(e.type),
 			e.message ? e.message : "(no message)");
 		if (strcmp(info.driver_name, "net_tap") == 0) {
 			flow_tap_missing_modules(missing, sizeof(missing));

@@ -1,0 +1,113 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Lab 9 in the hardware path: net_tap whose rules become kernel tc flower
+filters. Runs where TAP can create rules: natively on a kernel with
+sch_multiq/cls_flower/act_skbedit, or inside ./scripts/labenv.sh uml-run.
+Traffic: gen_traffic.py --iface on the TAP interface. One classifier process
+walks every scenario of the issue's test list, so one boot covers them all.
+
+    hw_scenarios.py [--uml]     (--uml: no hugepages, lcores on one CPU)
+"""
+import os
+import subprocess
+import sys
+
+import labtest
+import lab9util as u
+
+
+def main():
+    uml = "--uml" in sys.argv
+    t = labtest.Test("lab9_hw")
+    t.require_root()
+    iface = "dtap9" if uml else f"l9t{os.getpid() % 100000}"
+    extra = ["--no-huge", "-m", "256"] if uml else []
+    if not uml:
+        t.require_hugepages()
+    lcores = "0@0,1@0" if uml else "0-1"
+    eal = t.eal(lcores, t.prefix(), vdevs=[f"net_tap0,iface={iface}"], extra=extra)
+    cl = u.Classifier(t, eal, ["--report", os.path.join(t.workdir, "hw.json")])
+    if not t.check(cl.ready(), "classifier ready on net_tap"):
+        t.done()
+    out = cl.output()
+    if "flow mode: hardware" not in out:
+        t.skip("TAP cannot create flow rules on this kernel:\n" + out[-1500:])
+    t.check("catch-all" in out, "TAP: says queue 0 is kept free by catch-all rules")
+    up = t.run([os.path.join(labtest.source_dir(), "scripts", "labenv.sh"), "tap-up", iface])
+    t.check(up.returncode == 0, f"tap-up {iface}", up.stderr)
+    send = ["--iface", iface]
+
+    # 1. No rules: the kernel's queue selection spreads every class.
+    sent = u.gen_traffic(t, send, seed=11)
+    rows, total = cl.wait_total(sent["total"])
+    u.check_no_rules(t, "hw no rules", rows, total, sent)
+
+    # 2. HTTPS rule, then the drop rule: HTTPS on queue 0 only, 10/8 dropped.
+    cl.cmd("reset", wait="zeroed")
+    out = cl.cmd("flow create 0 " + u.HTTPS_RULE, wait="lab9>")
+    t.check("validate: OK" in out and "create: OK" in out, "hw: HTTPS rule validated and created",
+            out)
+    out = cl.cmd("flow create 0 " + u.DROP_RULE, wait="lab9>")
+    t.check("create: OK" in out, "hw: drop rule created", out)
+    sent = u.gen_traffic(t, send, seed=12)
+    exp_total = sent["total"] - sent["spoofed"]
+    rows, total = cl.wait_total(exp_total)
+    u.check_rules(t, "hw https+drop", rows, sent)
+    t.check(total == exp_total, f"hw https+drop: received {total} == sent minus spoofed "
+            f"{exp_total}")
+
+    # 3. Priority: the same two rules created the other way round.
+    cl.cmd("flow flush", wait="flush:")
+    cl.cmd("reset", wait="zeroed")
+    cl.cmd("flow create 0 " + u.DROP_RULE, wait="lab9>")
+    out = cl.cmd("flow create 0 " + u.HTTPS_RULE, wait="lab9>")
+    t.check("create: OK" in out, "hw: rules created in the other order", out)
+    sent = u.gen_traffic(t, send, seed=13)
+    rows, total = cl.wait_total(sent["total"] - sent["spoofed"])
+    t.check(u.class_total(rows, "spoofed") == 0,
+            "hw priority: spoofed packets to 443 dropped whichever order (drop first)")
+    t.check(rows and rows[0]["https"] == sent["https"], "hw priority: HTTPS still on queue 0")
+
+    # 4. Destroy: the spread comes back; the same rule can be created again; flush.
+    lst = cl.cmd("flow list", wait="rule(s);")
+    out = cl.cmd("flow destroy 0", wait="lab9>") + cl.cmd("flow destroy 1", wait="lab9>")
+    t.check(out.count("destroyed") == 2, "hw: both rules destroyed", lst + out)
+    t.check("back in the plain RSS spread" in out, "hw: catch-all rules removed with the last rule",
+            out)
+    cl.cmd("reset", wait="zeroed")
+    sent = u.gen_traffic(t, send, seed=14)
+    rows, total = cl.wait_total(sent["total"])
+    t.check(len(u.queues_with(rows, "https")) > 1, "hw destroy: HTTPS spread again",
+            f"rows={rows}")
+    t.check(rows and rows[0]["http"] + rows[0]["dns"] > 0,
+            "hw destroy: queue 0 carries other traffic again", f"rows={rows}")
+    t.check(u.class_total(rows, "spoofed") == sent["spoofed"], "hw destroy: spoofed received again")
+    out = cl.cmd("flow create 0 " + u.HTTPS_RULE, wait="lab9>")
+    t.check("create: OK" in out, "hw: recreating the destroyed rule works", out)
+    cl.cmd("reset", wait="zeroed")
+    # Without spoofed packets: those are TCP/443 too, and this rule alone takes them.
+    sent = u.gen_traffic(t, send, seed=15, edge=False, mix="https=100,http=100,dns=100")
+    rows, total = cl.wait_total(sent["total"])
+    t.check(rows and rows[0]["https"] == sent["https"] and
+            sum(rows[0].values()) == sent["https"], "hw: recreated rule steers HTTPS again",
+            f"rows={rows}")
+    cl.cmd("flow create 0 " + u.DROP_RULE, wait="lab9>")
+    out = cl.cmd("flow flush", wait="lab9>")
+    t.check("flush: 2 rule(s) destroyed" in out, "hw: flush removes all", out)
+    lst = cl.cmd("flow list", wait="rule(s);")
+    t.check("0 rule(s)" in lst and "reservation: off" in lst, "hw: nothing left after flush", lst)
+
+    # 5. Errors: refused, named, and nothing left installed.
+    u.check_errors(t, "hw", cl, u.ERROR_CASES + [u.PORT_MASK_CASE])
+    out = cl.cmd("flow validate 0 " + u.PORT_MASK_CASE[1], wait="lab9>")
+    t.check("validate: OK" in out,
+            "hw: TAP's validate accepts the port mask that create then refuses", out)
+
+    rc = cl.quit()
+    t.check(rc == 0, f"classifier exits 0 at quit (rc={rc})")
+    t.check(os.path.exists(os.path.join(t.workdir, "hw.json")), "report written at quit")
+    t.done()
+
+
+if __name__ == "__main__":
+    main()
