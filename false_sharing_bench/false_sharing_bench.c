@@ -65,6 +65,7 @@ static const char * const fs_op_names[FS_OP_MAX] = {
 static const unsigned int fs_sweep_strides[] = FS_SWEEP_STRIDES;
 
 struct fs_config {
+	double transfer_ns;              /* ping-pong one way; < 0: one lcore */
 	bool layouts[FS_LAYOUT_STRIDE];  /* which named layouts to run */
 	enum fs_op op;
 	bool stride_sweep;
@@ -130,6 +131,11 @@ static RTE_DEFINE_PER_LCORE(struct per_core_data_padded, fs_lcore_data);
 static struct {
 	uint32_t arrived;
 } __rte_cache_aligned fs_barrier;
+
+/* The line two lcores pass back and forth to time one line transfer. */
+static struct {
+	uint64_t turn;
+} __rte_cache_aligned fs_pingpong;
 
 static struct fs_writer_result fs_results[RTE_MAX_LCORE];
 static unsigned int fs_rank_of_lcore[RTE_MAX_LCORE];
@@ -273,6 +279,86 @@ fs_writer(void *arg)
 	return 0;
 }
 
+static int
+fs_cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double
+fs_median(const double *v, unsigned int n)
+{
+	double sorted[FS_REPEAT_MAX];
+
+	memcpy(sorted, v, n * sizeof(*v));
+	qsort(sorted, n, sizeof(*sorted), fs_cmp_double);
+	return n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+}
+
+#define FS_PINGPONG_ROUNDS 20000
+#define FS_PINGPONG_REPEAT 5
+
+/*
+ * The worker's half of the ping-pong: turn 1 says it is awake (so its
+ * wake-up is not timed), then it answers every even turn with the next.
+ */
+static int
+fs_pong(void *arg __rte_unused)
+{
+	uint64_t i;
+
+	__atomic_store_n(&fs_pingpong.turn, 1, __ATOMIC_RELEASE);
+	for (i = 1; i <= FS_PINGPONG_ROUNDS; i++) {
+		while (__atomic_load_n(&fs_pingpong.turn, __ATOMIC_ACQUIRE) != 2 * i)
+			rte_pause();
+		__atomic_store_n(&fs_pingpong.turn, 2 * i + 1, __ATOMIC_RELEASE);
+	}
+	return 0;
+}
+
+/*
+ * How long one line takes to move from the main lcore to the first worker:
+ * each turn of the ping-pong needs the line to cross once each way, and
+ * cannot be batched, unlike the benchmark's increments. It tells where
+ * the two cores sit: a few ns for SMT siblings, tens within one L3, about
+ * 100 ns or more across L3 complexes or sockets. Returns ns one way
+ * (median of FS_PINGPONG_REPEAT), or a negative errno.
+ */
+static int
+fs_measure_transfer(double *ns_one_way)
+{
+	unsigned int worker = rte_get_next_lcore(-1, 1, 0);
+	double samples[FS_PINGPONG_REPEAT];
+	unsigned int r;
+	uint64_t i, start;
+	int ret;
+
+	for (r = 0; r < FS_PINGPONG_REPEAT; r++) {
+		__atomic_store_n(&fs_pingpong.turn, 0, __ATOMIC_RELEASE);
+		ret = rte_eal_remote_launch(fs_pong, NULL, worker);
+		if (ret < 0) {
+			LAB_LOG(ERR, "ping-pong: cannot launch on lcore %u: %s", worker,
+				strerror(-ret));
+			return ret;
+		}
+		while (__atomic_load_n(&fs_pingpong.turn, __ATOMIC_ACQUIRE) != 1)
+			rte_pause();
+		start = fs_tsc_start();
+		for (i = 1; i <= FS_PINGPONG_ROUNDS; i++) {
+			__atomic_store_n(&fs_pingpong.turn, 2 * i, __ATOMIC_RELEASE);
+			while (__atomic_load_n(&fs_pingpong.turn, __ATOMIC_ACQUIRE) != 2 * i + 1)
+				rte_pause();
+		}
+		samples[r] = (double)(fs_tsc_end() - start) * 1e9 / rte_get_tsc_hz() /
+			FS_PINGPONG_ROUNDS / 2;
+		rte_eal_wait_lcore(worker);
+	}
+	*ns_one_way = fs_median(samples, FS_PINGPONG_REPEAT);
+	return 0;
+}
+
 static void
 fs_zero_counters(const struct fs_run *run)
 {
@@ -318,8 +404,8 @@ fs_check_counts(const struct fs_run *run, const char *what)
 
 			if (got != run->iterations) {
 				LAB_LOG(ERR, "%s: lcore %u's counter holds %" PRIu64 " after %"
-					PRIu64 " increments: updates were lost, the figures "
-					"are not trustworthy", what, fs_lcore_of_rank[rank],
+					PRIu64 " increments: updates were lost or doubled, "
+					"the figures are not trustworthy", what, fs_lcore_of_rank[rank],
 					got, run->iterations);
 				return -EIO;
 			}
@@ -393,24 +479,6 @@ fs_run_once(const struct fs_case *c, uint64_t iterations, double *cycles_per_op,
 	*overlap = first_end > last_start ?
 		(double)(first_end - last_start) / (double)(last_end - first_start) : 0.0;
 	return 0;
-}
-
-static int
-fs_cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double
-fs_median(const double *v, unsigned int n)
-{
-	double sorted[FS_REPEAT_MAX];
-
-	memcpy(sorted, v, n * sizeof(*v));
-	qsort(sorted, n, sizeof(*sorted), fs_cmp_double);
-	return n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
 }
 
 static void
@@ -824,6 +892,10 @@ fs_print_table(const struct fs_config *cfg, const struct fs_case *cases, unsigne
 	printf("# method     : warm-up, then %" PRIu64 " runs of %" PRIu64
 		" increments per lcore per layout, TSC %.1f MHz\n",
 		cfg->repeat, cfg->iterations, rte_get_tsc_hz() / 1e6);
+	if (cfg->transfer_ns >= 0)
+		printf("# line moves : %.1f ns one way between lcore %u and lcore %u (ping-pong "
+			"of one line, median of %u): where the two cores sit\n", cfg->transfer_ns,
+			fs_lcore_of_rank[0], fs_lcore_of_rank[1], FS_PINGPONG_REPEAT);
 	printf("\n%-10s %-6s %6s %8s  %-24s %-24s %9s %9s %7s\n", "layout", "op", "lcores",
 		"stride", "ns/op med [min..max]", "cycles/op med [min..max]", "Mops/s",
 		"vs padded", "overlap");
@@ -957,8 +1029,12 @@ main(int argc, char **argv)
 		ret = fs_build_cases(&cfg, cases, &nb_cases);
 	if (ret == 0) {
 		fs_map_ranks();
-		ret = fs_measure(&cfg, cases, nb_cases);
+		cfg.transfer_ns = -1;
+		if (rte_lcore_count() > 1)
+			ret = fs_measure_transfer(&cfg.transfer_ns);
 	}
+	if (ret == 0)
+		ret = fs_measure(&cfg, cases, nb_cases);
 	if (ret == 0) {
 		fs_print_table(&cfg, cases, nb_cases);
 		fflush(stdout);
