@@ -281,7 +281,7 @@ numa_print_audit(const struct numa_topology *topo, const struct numa_findings *f
 		}
 		printf("):\n  %-13s %-32s %s\n", "object", "should be on",
 			p->actual.read_back ? "is on (read back from the object)" :
-			"is on (modelled: what common/ helpers would do)");
+			"is on (as the file says, else what common/ would do)");
 		numa_print_row("mbuf pool", home, whose, p->actual.pool_socket);
 		numa_print_row("rx queues", home, whose, p->actual.rxq_socket);
 		numa_print_row("tx queues", home, whose, p->actual.txq_socket);
@@ -332,9 +332,11 @@ numa_file_placement(struct numa_topology *topo, bool wrong_socket, struct numa_f
 			int other = numa_other_socket(topo, home);
 
 			if (other == NUMA_SOCKET_UNKNOWN) {
-				numa_finding_add(f, NUMA_INFO, "--wrong-socket: this machine has one "
-					"NUMA socket (%d): there is no other socket to put the pool on, "
-					"so it stays on socket %d", home, home);
+				/* Said once: it holds for every port alike. */
+				if (i == 0)
+					numa_finding_add(f, NUMA_INFO, "--wrong-socket: this machine "
+						"has one NUMA socket (%d): there is no other socket to "
+						"put the pool on, so it stays on socket %d", home, home);
 			} else {
 				numa_finding_add(f, NUMA_INFO, "--wrong-socket: port %u's pool "
 					"deliberately created on socket %d instead of %d", p->port_id,

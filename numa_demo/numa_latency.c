@@ -7,7 +7,10 @@
  * and the chase runs on an lcore of the row's socket (rte_eal_remote_launch
  * on a pinned EAL thread), so each cell measures what it claims to.
  */
+/* rte_cpuset_t and the CPU_* macros are glibc extensions. */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <sched.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -129,10 +132,26 @@ numa_lcore_of_socket(const struct numa_topology *topo, int socket)
 	return found;
 }
 
+/*
+ * The CPU an lcore is pinned to, for sysfs. Not rte_lcore_to_cpu_id(): that
+ * is the core id inside its socket, which repeats on every socket.
+ */
+static unsigned int
+numa_lcore_cpu(unsigned int lcore_id)
+{
+	rte_cpuset_t set = rte_lcore_cpuset(lcore_id);
+	unsigned int cpu;
+
+	for (cpu = 0; cpu < CPU_SETSIZE; cpu++)
+		if (CPU_ISSET(cpu, &set))
+			return cpu;
+	return 0;
+}
+
 static uint64_t
 numa_default_buffer(uint64_t *llc)
 {
-	*llc = numa_llc_bytes(rte_lcore_to_cpu_id(rte_get_main_lcore()));
+	*llc = numa_llc_bytes(numa_lcore_cpu(rte_get_main_lcore()));
 	return 8 * (*llc ? *llc : NUMA_LLC_FALLBACK);
 }
 
@@ -335,7 +354,7 @@ numa_level_of(uint64_t bytes, const uint64_t level_bytes[3])
 int
 numa_latency_sweep(FILE *out, const struct numa_latency_opts *opts)
 {
-	unsigned int cpu = rte_lcore_to_cpu_id(rte_lcore_id());
+	unsigned int cpu = numa_lcore_cpu(rte_lcore_id());
 	uint64_t level_bytes[3], llc, max_bytes, size;
 	struct numa_chase_job *job;
 	char why[96];

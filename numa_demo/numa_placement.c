@@ -114,7 +114,9 @@ numa_port_objects_create(struct numa_topology *topo, struct numa_port *port, boo
 		int other = numa_wrong_socket(topo, home, why, sizeof(why));
 
 		if (other == NUMA_SOCKET_UNKNOWN) {
-			numa_finding_add(f, NUMA_INFO, "--wrong-socket: %s", why);
+			/* Said once: on one socket it holds for every port alike. */
+			if (port == &topo->ports[0] || topo->nb_sockets > 1)
+				numa_finding_add(f, NUMA_INFO, "--wrong-socket: %s", why);
 			obj->pool = lab_mbuf_pool_create(name, 2047 + nb_queues * 2 * NUMA_PORT_DESC,
 				port->port_id);
 		} else {
