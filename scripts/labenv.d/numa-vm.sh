@@ -443,6 +443,8 @@ cmd_numa_vm() {
 		numa_vm_vmlinux "$cache" "$kernel" "$kver"
 	)
 	[ -n "$boot_image" ] || boot_image=$kernel
+	# Only a numa-vm killed with SIGKILL leaves its run folder behind.
+	find "$cache/runs" -mindepth 1 -maxdepth 1 -mtime +1 -exec rm -rf {} + 2>/dev/null || true
 	run=$(mktemp -d "$cache/runs/run.XXXXXX")
 
 	{
