@@ -34,6 +34,8 @@
 #define BURST_SIZE 32
 #define NB_MBUFS 8191
 #define MAX_CLI_RULES 64
+#define RX_IDLE_POLLS 1024
+#define RX_IDLE_SLEEP_US 200
 
 static struct flow_matrix matrix[RTE_MAX_LCORE];
 
@@ -202,6 +204,7 @@ rx_worker(void *arg)
 	struct flow_matrix *mx = &matrix[rte_lcore_id()];
 	bool software = flow_table_mode() == FLOW_MODE_SOFTWARE;
 	struct rte_mbuf *bufs[BURST_SIZE];
+	unsigned int idle = 0;
 	uint16_t i, n;
 
 	RTE_SET_USED(arg);
@@ -214,9 +217,17 @@ rx_worker(void *arg)
 		}
 		for (i = 0; i < as->nb_queues; i++) {
 			n = rte_eth_rx_burst(port_id, as->queues[i], bufs, BURST_SIZE);
-			if (n > 0)
+			if (n > 0) {
 				count_burst(mx, as->queues[i], bufs, n, software);
+				idle = 0;
+			}
 		}
+		/*
+		 * A lab port is idle most of the time, and its lcore may share a CPU
+		 * with the traffic generator (UML has one CPU): back off when idle.
+		 */
+		if (++idle > RX_IDLE_POLLS)
+			rte_delay_us_sleep(RX_IDLE_SLEEP_US);
 	}
 	return 0;
 }
