@@ -36,6 +36,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
+cpu_ticks() { # PID: user+system clock ticks the process has used so far
+	awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0
+}
 stat_of() { # KEY: one /lab8/stats counter
 	echo /lab8/stats | /usr/bin/python3 /usr/bin/dpdk-telemetry.py -f "$prefix" 2>/dev/null |
 		/usr/bin/python3 -c "import json,sys; print(json.loads(sys.stdin.read())['/lab8/stats']['$1'])"
@@ -62,10 +65,10 @@ grep -q "Ctrl-C to stop" "/tmp/$prefix.secondary" || {
 	echo "bench-lab8: the pipeline did not start:"; cat "/tmp/$prefix.primary" "/tmp/$prefix.secondary"; exit 1; }
 sleep 1
 e0=$(stat_of enterprise_packets); r0=$(stat_of rx_packets); d0=$(stat_of ring_full_drops)
-t0=$(date +%s.%N)
+t0=$(date +%s.%N); pc0=$(cpu_ticks "${pids[0]}"); sc0=$(cpu_ticks "${pids[1]}")
 sleep "$duration"
 e1=$(stat_of enterprise_packets); r1=$(stat_of rx_packets); d1=$(stat_of ring_full_drops)
-t1=$(date +%s.%N)
+t1=$(date +%s.%N); pc1=$(cpu_ticks "${pids[0]}"); sc1=$(cpu_ticks "${pids[1]}")
 kill -INT "${pids[1]}"; wait "${pids[1]}" || true
 kill -INT "${pids[0]}"; wait "${pids[0]}" || true
 pids=()
@@ -74,20 +77,36 @@ pids=()
 # --- ceiling ---------------------------------------------------------------
 # Interactive testpmd: 'stop' prints what the forwarding lcore received
 # between 'start' and 'stop', excluding start-up.
-{ sleep 2; echo start; sleep "$duration"; echo stop; sleep 1; echo quit; } |
-	dpdk-testpmd --lcores=0@0,1@1 --main-lcore=1 --file-prefix="$tp_prefix" --no-pci \
+mkfifo "/tmp/$prefix.fifo"
+dpdk-testpmd --lcores=0@0,1@1 --main-lcore=1 --file-prefix="$tp_prefix" --no-pci \
 	--vdev=net_null0 --log-level=lib.eal:warning -- -i --forward-mode=rxonly \
-	--nb-cores=1 --rxq=1 --txq=1 > "/tmp/$prefix.testpmd" 2>&1 || true
+	--nb-cores=1 --rxq=1 --txq=1 < "/tmp/$prefix.fifo" > "/tmp/$prefix.testpmd" 2>&1 &
+pids+=($!)
+exec 3> "/tmp/$prefix.fifo"
+for _ in $(seq 100); do grep -q "testpmd>" "/tmp/$prefix.testpmd" && break; sleep 0.1; done
+echo start >&3
+tc0=$(cpu_ticks "${pids[0]}")
+sleep "$duration"
+echo stop >&3
+tc1=$(cpu_ticks "${pids[0]}")
+sleep 1
+echo quit >&3
+exec 3>&-
+wait "${pids[0]}" || true
+pids=()
 tp=$(awk '/Accumulated forward statistics/ { f=1 } f && /RX-packets:/ { print $2; exit }' \
 	"/tmp/$prefix.testpmd")
 [ -n "$tp" ] || { echo "bench-lab8: no testpmd figure:"; tail -20 "/tmp/$prefix.testpmd"; exit 1; }
 
-/usr/bin/python3 - "$e0" "$e1" "$r0" "$r1" "$d0" "$d1" "$t0" "$t1" "$tp" "$duration" <<'PY'
+/usr/bin/python3 - "$e0" "$e1" "$r0" "$r1" "$d0" "$d1" "$t0" "$t1" "$tp" "$duration" \
+	"$((pc1 - pc0))" "$((sc1 - sc0))" "$((tc1 - tc0))" "$(getconf CLK_TCK)" <<'PY'
 import sys
 e0, e1, r0, r1, d0, d1 = (int(v) for v in sys.argv[1:7])
 t0, t1 = float(sys.argv[7]), float(sys.argv[8])
 tp, duration = int(sys.argv[9]), float(sys.argv[10])
+pcpu, scpu, tcpu, hz = (int(v) for v in sys.argv[11:15])
 secs = t1 - t0
+pcpu, scpu, tcpu = pcpu / hz / secs, scpu / hz / secs, tcpu / hz / duration
 pipe = (e1 - e0) / secs
 rx = (r1 - r0) / secs
 drops = (d1 - d0) / secs
@@ -97,4 +116,12 @@ print(f"pipeline  : {pipe / 1e6:8.2f} Mpps delivered to the secondary "
 print(f"ceiling   : {ceiling / 1e6:8.2f} Mpps dpdk-testpmd rxonly, same vdev, rx on lcore 0")
 print(f"ratio     : {pipe / ceiling * 100:8.1f} % of the single-process ceiling" if ceiling else
       "ratio     : n/a")
+# A polling lcore should own its CPU; when other work shares it, the raw
+# figures measure the machine. Per CPU-second of the process that limits
+# each side (the secondary; testpmd's forwarding lcore), they measure the code.
+print(f"CPU share : primary {pcpu * 100:.0f} %, secondary {scpu * 100:.0f} %, "
+      f"testpmd {tcpu * 100:.0f} % of a CPU during the windows")
+if scpu > 0 and tcpu > 0 and ceiling:
+    print(f"per CPU-s : pipeline {pipe / scpu / 1e6:.2f} Mpps, ceiling {ceiling / tcpu / 1e6:.2f} Mpps"
+          f" -> {pipe / scpu / (ceiling / tcpu) * 100:.1f} %")
 PY
