@@ -10,6 +10,10 @@
  *
  *   false_sharing_bench -l 0-1 --no-pci --no-huge -m 64 -- --op atomic
  */
+/* RUSAGE_THREAD: count the preemptions of each writer thread. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -17,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <rte_common.h>
@@ -41,9 +46,11 @@
 #define FS_WARMUP_MIN 10000
 #define FS_MAX_CASES 16
 /*
- * A run in which the writers overlapped less than this (one was
- * descheduled: the 2 vCPUs are shared) measured no contention; it is
- * run again, up to FS_MAX_ATTEMPTS times, and the best attempt is kept.
+ * A run in which a writer was preempted (the kernel switched it out for
+ * another task: the 2 vCPUs are shared) or the writers overlapped less
+ * than this (the hypervisor can stall a vCPU unseen) timed something else
+ * than the layout; it is run again, up to FS_MAX_ATTEMPTS times, and the
+ * best attempt is kept.
  */
 #define FS_MIN_OVERLAP 0.9
 #define FS_MAX_ATTEMPTS 5
@@ -90,8 +97,8 @@ struct fs_case {
 	double cyc_med, cyc_min, cyc_max;
 	double mops_med;
 	double overlap_min;
-	unsigned int reruns;       /* runs repeated for too little overlap */
-	unsigned int low_overlap;  /* runs kept below FS_MIN_OVERLAP after every attempt */
+	unsigned int reruns;       /* runs repeated because they were disturbed */
+	unsigned int clean_runs;   /* runs kept undisturbed: no preemption, enough overlap */
 	double slowdown;           /* < 0: no padded run with the same op */
 };
 
@@ -110,6 +117,7 @@ struct fs_writer_result {
 	uint64_t end_tsc;
 	uint64_t count;            /* its counter's final value (per_lcore, shared) */
 	uintptr_t counter_addr;
+	long preempted;            /* involuntary context switches during the loop */
 } __rte_cache_aligned;
 
 /*
@@ -249,12 +257,16 @@ fs_writer(void *arg)
 	unsigned int rank = fs_rank_of_lcore[rte_lcore_id()];
 	struct fs_writer_result *res = &fs_results[rank];
 	uint64_t *counter = fs_counter_of(run, rank);
+	struct rusage before, after;
 	uint64_t start, end;
 
 	/* Only the owning thread can reach its TLS, so it zeroes it itself. */
 	if (run->layout == FS_LAYOUT_PER_LCORE)
 		*counter = 0;
 	fs_set_running(run, rank, 1);
+	/* -1: unknown, counted as disturbed */
+	if (getrusage(RUSAGE_THREAD, &before) < 0)
+		before.ru_nivcsw = -1;
 
 	/*
 	 * Start barrier: nobody starts before every writer is here, so the
@@ -271,6 +283,10 @@ fs_writer(void *arg)
 		fs_loop_rmw(counter, run->iterations);
 	end = fs_tsc_end();
 
+	if (before.ru_nivcsw < 0 || getrusage(RUSAGE_THREAD, &after) < 0)
+		res->preempted = 1;
+	else
+		res->preempted = after.ru_nivcsw - before.ru_nivcsw;
 	fs_set_running(run, rank, 0);
 	res->start_tsc = start;
 	res->end_tsc = end;
@@ -428,7 +444,7 @@ fs_check_counts(const struct fs_run *run, const char *what)
  */
 static int
 fs_run_once(const struct fs_case *c, uint64_t iterations, double *cycles_per_op,
-		double *mops, double *overlap)
+		double *mops, double *overlap, long *preempted)
 {
 	struct fs_run run = {
 		.layout = c->layout,
@@ -439,7 +455,7 @@ fs_run_once(const struct fs_case *c, uint64_t iterations, double *cycles_per_op,
 	};
 	uint64_t first_start = UINT64_MAX, last_start = 0, first_end = UINT64_MAX, last_end = 0;
 	double cycles_sum = 0;
-	char what[64];
+	char what[80];
 	unsigned int rank;
 	int ret;
 
@@ -460,9 +476,11 @@ fs_run_once(const struct fs_case *c, uint64_t iterations, double *cycles_per_op,
 	if (ret < 0)
 		return ret;
 
+	*preempted = 0;
 	for (rank = 0; rank < run.nb_writers; rank++) {
 		const struct fs_writer_result *res = &fs_results[rank];
 
+		*preempted += res->preempted;
 		cycles_sum += (double)(res->end_tsc - res->start_tsc) / iterations;
 		first_start = RTE_MIN(first_start, res->start_tsc);
 		last_start = RTE_MAX(last_start, res->start_tsc);
@@ -750,32 +768,37 @@ fs_find_case(const struct fs_case *cases, unsigned int nb, enum fs_layout layout
 }
 
 /*
- * One timed run of a row, repeated while its writers did not really run
- * at the same time; keeps the attempt with the best overlap.
+ * One timed run of a row, repeated while it was disturbed (a writer
+ * preempted, or the writers not running at the same time); keeps the
+ * least disturbed attempt: unpreempted first, then the best overlap.
  */
 static int
 fs_run_checked(struct fs_case *c, uint64_t iterations, unsigned int rep)
 {
-	double cyc, mops, overlap;
+	double cyc, mops, overlap, best = -1;
 	unsigned int attempt;
+	long preempted;
 	int ret;
 
-	c->overlap[rep] = -1;
 	for (attempt = 0; attempt < FS_MAX_ATTEMPTS; attempt++) {
-		ret = fs_run_once(c, iterations, &cyc, &mops, &overlap);
+		double score;
+
+		ret = fs_run_once(c, iterations, &cyc, &mops, &overlap, &preempted);
 		if (ret < 0)
 			return ret;
-		if (overlap > c->overlap[rep]) {
+		score = (preempted == 0 ? 2 : 0) + overlap;
+		if (score > best) {
+			best = score;
 			c->cycles_per_op[rep] = cyc;
 			c->mops[rep] = mops;
 			c->overlap[rep] = overlap;
 		}
-		if (overlap >= FS_MIN_OVERLAP || lab_force_quit)
+		if ((preempted == 0 && overlap >= FS_MIN_OVERLAP) || lab_force_quit)
 			break;
 		c->reruns++;
 	}
-	if (c->overlap[rep] < FS_MIN_OVERLAP)
-		c->low_overlap++;
+	if (best >= 2 + FS_MIN_OVERLAP)
+		c->clean_runs++;
 	return 0;
 }
 
@@ -791,10 +814,11 @@ fs_measure(const struct fs_config *cfg, struct fs_case *cases, unsigned int nb)
 	uint64_t warmup = RTE_MAX(cfg->iterations / 10, (uint64_t)FS_WARMUP_MIN);
 	double cyc, mops, overlap;
 	unsigned int i, rep;
+	long preempted;
 	int ret;
 
 	for (i = 0; i < nb; i++) {
-		ret = fs_run_once(&cases[i], warmup, &cyc, &mops, &overlap);
+		ret = fs_run_once(&cases[i], warmup, &cyc, &mops, &overlap, &preempted);
 		if (ret < 0)
 			return ret;
 		/* TLS sits wherever each thread's static TLS block was put. */
@@ -848,8 +872,10 @@ static void
 fs_print_verdict(const struct fs_config *cfg, const struct fs_case *cases, unsigned int nb)
 {
 	const struct fs_case *wrong = fs_find_case(cases, nb, FS_LAYOUT_PACKED, cfg->op, 0);
+	const struct fs_case *padded = fs_find_case(cases, nb, FS_LAYOUT_PADDED, cfg->op, 0);
 	char label[32];
 	const char *where;
+	bool busy;
 
 	if (wrong == NULL)
 		wrong = fs_find_case(cases, nb, FS_LAYOUT_STRIDE, cfg->op, 8);
@@ -871,16 +897,20 @@ fs_print_verdict(const struct fs_config *cfg, const struct fs_case *cases, unsig
 		where = "within";
 	else
 		where = "ABOVE";
+	/* Most runs of either row disturbed: the ratio says more about the load. */
+	busy = wrong->clean_runs * 2 <= cfg->repeat ||
+		(padded != NULL && padded->clean_runs * 2 <= cfg->repeat);
 	printf("verdict: %s (false sharing) ran %.1fx slower than padded with op %s on %u "
-		"lcores: %s the course's 10-100x claim on this machine\n",
-		label, wrong->slowdown, fs_op_names[cfg->op], rte_lcore_count(), where);
+		"lcores: %s the course's 10-100x claim on this machine%s\n",
+		label, wrong->slowdown, fs_op_names[cfg->op], rte_lcore_count(), where,
+		busy ? " (UNRELIABLE: most runs were disturbed, rerun on a quiet machine)" : "");
 }
 
 static void
 fs_print_table(const struct fs_config *cfg, const struct fs_case *cases, unsigned int nb)
 {
 	char label[32], slowdown[16];
-	unsigned int reruns = 0, low_overlap = 0;
+	unsigned int reruns = 0, dirty = 0;
 	unsigned int lcore, i;
 
 	lab_print_platform(stdout);
@@ -896,12 +926,12 @@ fs_print_table(const struct fs_config *cfg, const struct fs_case *cases, unsigne
 		printf("# line moves : %.1f ns one way between lcore %u and lcore %u (ping-pong "
 			"of one line, median of %u): where the two cores sit\n", cfg->transfer_ns,
 			fs_lcore_of_rank[0], fs_lcore_of_rank[1], FS_PINGPONG_REPEAT);
-	printf("\n%-10s %-6s %6s %8s  %-24s %-24s %9s %9s %7s\n", "layout", "op", "lcores",
-		"stride", "ns/op med [min..max]", "cycles/op med [min..max]", "Mops/s",
-		"vs padded", "overlap");
+	printf("\n%-10s %-6s %6s %8s  %-24s %-24s %9s %9s %7s %5s\n", "layout", "op",
+		"lcores", "stride", "ns/op med [min..max]", "cycles/op med [min..max]",
+		"Mops/s", "vs padded", "overlap", "clean");
 	for (i = 0; i < nb; i++) {
 		const struct fs_case *c = &cases[i];
-		char ns[32], cyc[32];
+		char ns[32], cyc[32], clean[16];
 
 		fs_layout_label(c, label, sizeof(label));
 		snprintf(ns, sizeof(ns), "%.2f [%.2f..%.2f]", c->ns_med, c->ns_min, c->ns_max);
@@ -911,9 +941,10 @@ fs_print_table(const struct fs_config *cfg, const struct fs_case *cases, unsigne
 			snprintf(slowdown, sizeof(slowdown), "%.2fx", c->slowdown);
 		else
 			snprintf(slowdown, sizeof(slowdown), "-");
-		printf("%-10s %-6s %6u %8u  %-24s %-24s %9.1f %9s %6.0f%%\n", label,
+		snprintf(clean, sizeof(clean), "%u/%" PRIu64, c->clean_runs, cfg->repeat);
+		printf("%-10s %-6s %6u %8u  %-24s %-24s %9.1f %9s %6.0f%% %5s\n", label,
 			fs_op_names[c->op], rte_lcore_count(), c->stride, ns, cyc, c->mops_med,
-			slowdown, c->overlap_min * 100);
+			slowdown, c->overlap_min * 100, clean);
 	}
 	printf("\n# every run's counters added up (%u rows x (1 warm-up + %" PRIu64 " runs))\n",
 		nb, cfg->repeat);
@@ -923,12 +954,12 @@ fs_print_table(const struct fs_config *cfg, const struct fs_case *cases, unsigne
 		"at once (low = a writer was descheduled)\n");
 	for (i = 0; i < nb; i++) {
 		reruns += cases[i].reruns;
-		low_overlap += cases[i].low_overlap;
+		dirty += cfg->repeat - cases[i].clean_runs;
 	}
-	if (reruns > 0)
-		printf("# %u runs were run again because the lcores overlapped < %.0f%% (a busy "
-			"machine); %u kept below that after %u attempts: treat those rows as "
-			"noise\n", reruns, FS_MIN_OVERLAP * 100, low_overlap, FS_MAX_ATTEMPTS);
+	printf("# clean: runs with no writer preempted and >= %.0f%% overlap; %u disturbed runs "
+		"were run again (up to %u attempts)%s\n", FS_MIN_OVERLAP * 100, reruns,
+		FS_MAX_ATTEMPTS, dirty ? ": rows with unclean runs measured a busy machine, "
+		"not the layout" : "");
 	if (cfg->layouts[FS_LAYOUT_SHARED])
 		printf("# shared: always an atomic add (a plain rmw of one counter by two "
 			"writers loses updates); compared with padded atomic\n");
