@@ -187,6 +187,7 @@ struct flow_matrix {
 	uint64_t soft_dropped;      /* software mode: DROP verdicts */
 	uint64_t classify_cycles;   /* software mode: cycles spent in the classifier */
 	uint64_t classified;
+	uint64_t rx_only_packets;   /* --bench: received and freed, nothing else */
 	uint64_t generation;        /* reset requests this lcore has carried out */
 } __rte_cache_aligned;
 
