@@ -110,7 +110,8 @@ numa_lcore_list_format(const unsigned int *ids, unsigned int count, char *buf, s
 		if (j == i)
 			w = snprintf(buf + pos, len - pos, "%s%u", pos ? "," : "", ids[i]);
 		else
-			w = snprintf(buf + pos, len - pos, "%s%u-%u", pos ? "," : "", ids[i], ids[j]);
+			w = snprintf(buf + pos, len - pos, "%s%u-%u", pos ? "," : "", ids[i],
+				ids[j]);
 		if (w < 0)
 			return;
 		pos += (size_t)w;

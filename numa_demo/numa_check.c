@@ -53,7 +53,8 @@ numa_usage(const char *prog)
 		"  --topology FILE        audit a machine described in JSON instead of this one\n"
 		"  --json FILE            write the whole report as JSON\n"
 		"  --latency              measure the (lcore socket x memory socket) matrix\n"
-		"  --sweep                also sweep buffer sizes (L1/L2/L3/DRAM); implies --latency\n"
+		"  --sweep                also sweep buffer sizes (L1/L2/L3/DRAM);\n"
+		"                         implies --latency\n"
 		"  --buffer-mib N         latency buffer (default 8 x the LLC)\n"
 		"  --reps N               timed repetitions per cell (default 7)\n"
 		"  --loads N              loads per repetition (default one whole cycle)\n"
@@ -188,7 +189,8 @@ numa_print_topology(const struct numa_topology *topo)
 		printf("%s%d", i ? ", " : "", topo->socket_ids[i]);
 	printf(")\n");
 	for (i = 0; i < topo->nb_lcores; i++)
-		printf("lcore %u -> socket %d%s\n", topo->lcores[i].lcore_id, topo->lcores[i].socket,
+		printf("lcore %u -> socket %d%s\n", topo->lcores[i].lcore_id,
+			topo->lcores[i].socket,
 			topo->lcores[i].lcore_id == topo->main_lcore ? " (main)" : "");
 	for (i = 0; i < topo->nb_sockets; i++) {
 		unsigned int ids[NUMA_MAX_LCORES], n = 0;
@@ -207,16 +209,16 @@ numa_print_topology(const struct numa_topology *topo)
 		if (p->socket >= 0)
 			printf("port %u (%s) -> socket %d\n", p->port_id, p->name, p->socket);
 		else
-			printf("port %u (%s) -> socket -1 = SOCKET_ID_ANY: a virtual device sits on no "
-				"socket; objects made for it land where the creating lcore is\n",
-				p->port_id, p->name);
+			printf("port %u (%s) -> socket -1 = SOCKET_ID_ANY: a virtual device "
+				"sits on no socket; objects made for it land where the creating "
+				"lcore is\n", p->port_id, p->name);
 	}
 	if (topo->has_hugepages) {
 		bool eal = strcmp(topo->source, "EAL") == 0;
 
 		for (i = 0; i < topo->nb_sockets; i++) {
-			printf("hugepages socket %d: %" PRIu64 " MiB reserved, %" PRIu64 " MiB free",
-				topo->socket_ids[i], topo->hugepage_total[i] >> 20,
+			printf("hugepages socket %d: %" PRIu64 " MiB reserved, %" PRIu64
+				" MiB free", topo->socket_ids[i], topo->hugepage_total[i] >> 20,
 				topo->hugepage_free[i] >> 20);
 			if (eal)
 				printf(" (sysfs); this process's EAL heap %" PRIu64 " MiB",
@@ -334,13 +336,14 @@ numa_file_placement(struct numa_topology *topo, bool wrong_socket, struct numa_f
 			if (other == NUMA_SOCKET_UNKNOWN) {
 				/* Said once: it holds for every port alike. */
 				if (i == 0)
-					numa_finding_add(f, NUMA_INFO, "--wrong-socket: this machine "
-						"has one NUMA socket (%d): there is no other socket to "
-						"put the pool on, so it stays on socket %d", home, home);
+					numa_finding_add(f, NUMA_INFO, "--wrong-socket: this "
+						"machine has one NUMA socket (%d): there is no "
+						"other socket to put the pool on, so it stays on "
+						"socket %d", home, home);
 			} else {
 				numa_finding_add(f, NUMA_INFO, "--wrong-socket: port %u's pool "
-					"deliberately created on socket %d instead of %d", p->port_id,
-					other, home);
+					"deliberately created on socket %d instead of %d",
+					p->port_id, other, home);
 				p->actual.pool_socket = other;
 			}
 		}

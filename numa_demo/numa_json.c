@@ -24,8 +24,8 @@ numa_json_plan(const struct numa_plan *plan)
 		json_t *queues = json_array();
 
 		for (q = 0; q < pp->nb_queues; q++)
-			json_array_append_new(queues, json_pack("{s:I, s:I}", "queue", (json_int_t)q,
-				"lcore", (json_int_t)pp->queue_lcore[q]));
+			json_array_append_new(queues, json_pack("{s:I, s:I}",
+				"queue", (json_int_t)q, "lcore", (json_int_t)pp->queue_lcore[q]));
 		json_array_append_new(ports, json_pack("{s:I, s:I, s:b, s:o}",
 			"port", (json_int_t)pp->port_id, "socket", (json_int_t)pp->socket,
 			"remote", pp->remote, "queues", queues));

@@ -246,8 +246,8 @@ numa_latency_print(FILE *out, const struct numa_topology *topo, const struct num
 	unsigned int r, c;
 	int local_idx;
 
-	fprintf(out, "\n== latency matrix: one dependent load, ns (median [min-max] of %u reps) ==\n",
-		lat->reps);
+	fprintf(out, "\n== latency matrix: one dependent load, ns (median [min-max] of %u "
+		"reps) ==\n", lat->reps);
 	lab_print_platform(out);
 	fprintf(out, "# buffer       : %" PRIu64 " MiB per socket (LLC %" PRIu64 " MiB%s), "
 		"one pointer per 64-byte line, one Sattolo cycle, %" PRIu64 " loads per rep\n",
@@ -285,17 +285,18 @@ numa_latency_print(FILE *out, const struct numa_topology *topo, const struct num
 		for (c = 0; c < lat->nb_cols; c++) {
 			const struct numa_latency_cell *cell = &lat->cells[r][c];
 
-			if (cell->measured)
-				fprintf(out, "  cell [%d][%d]: chased on lcore %u (rte_socket_id() %d) "
-					"over memory on socket %d (read back from its memseg); on its CPU "
-					"%.0f%% of the time%s\n",
-					lat->row_socket[r], lat->col_socket[c], cell->lcore_id,
-					cell->lcore_socket, cell->memory_socket, 100 * cell->on_cpu,
-					cell->on_cpu < 0.9 ? " (other processes share that CPU: "
-					"figures are CPU time, but caches and TLB are shared too)" : "");
-			else
-				fprintf(out, "  cell [%d][%d]: not measured: %s\n", lat->row_socket[r],
-					lat->col_socket[c], cell->why_not);
+			if (!cell->measured) {
+				fprintf(out, "  cell [%d][%d]: not measured: %s\n",
+					lat->row_socket[r], lat->col_socket[c], cell->why_not);
+				continue;
+			}
+			fprintf(out, "  cell [%d][%d]: chased on lcore %u (rte_socket_id() %d) "
+				"over memory on socket %d (read back from its memseg); on its "
+				"CPU %.0f%% of the time%s\n",
+				lat->row_socket[r], lat->col_socket[c], cell->lcore_id,
+				cell->lcore_socket, cell->memory_socket, 100 * cell->on_cpu,
+				cell->on_cpu < 0.9 ? " (other processes share that CPU: figures "
+				"are CPU time, but caches and TLB are shared too)" : "");
 		}
 	}
 	if (topo->has_distances) {

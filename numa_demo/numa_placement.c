@@ -93,6 +93,7 @@ numa_port_objects_create(struct numa_topology *topo, struct numa_port *port, boo
 	int home = numa_port_home_socket(topo, port);
 	int users = numa_port_poller_socket(topo, port);
 	unsigned int nb_queues = port->nb_pollers ? port->nb_pollers : 1;
+	unsigned int nb_mbufs;
 	void *q;
 	int ret;
 
@@ -108,6 +109,8 @@ numa_port_objects_create(struct numa_topology *topo, struct numa_port *port, boo
 	if (nb_queues == 0)
 		nb_queues = 1;
 
+	/* Enough for every rx descriptor plus the per-lcore caches. */
+	nb_mbufs = 2047 + nb_queues * 2 * NUMA_PORT_DESC;
 	snprintf(name, sizeof(name), "NUMA_POOL_P%u", port->port_id);
 	if (wrong_socket) {
 		char why[192] = "";
@@ -117,18 +120,16 @@ numa_port_objects_create(struct numa_topology *topo, struct numa_port *port, boo
 			/* Said once: on one socket it holds for every port alike. */
 			if (port == &topo->ports[0] || topo->nb_sockets > 1)
 				numa_finding_add(f, NUMA_INFO, "--wrong-socket: %s", why);
-			obj->pool = lab_mbuf_pool_create(name, 2047 + nb_queues * 2 * NUMA_PORT_DESC,
-				port->port_id);
+			obj->pool = lab_mbuf_pool_create(name, nb_mbufs, port->port_id);
 		} else {
-			numa_finding_add(f, NUMA_INFO, "--wrong-socket: port %u's pool deliberately "
-				"created on socket %d instead of %d", port->port_id, other, home);
-			obj->pool = lab_mbuf_pool_create_on(name,
-				2047 + nb_queues * 2 * NUMA_PORT_DESC, other);
+			numa_finding_add(f, NUMA_INFO, "--wrong-socket: port %u's pool "
+				"deliberately created on socket %d instead of %d", port->port_id,
+				other, home);
+			obj->pool = lab_mbuf_pool_create_on(name, nb_mbufs, other);
 		}
 	} else {
 		/* The helper every lab uses: the port's socket, or ours for SOCKET_ID_ANY. */
-		obj->pool = lab_mbuf_pool_create(name, 2047 + nb_queues * 2 * NUMA_PORT_DESC,
-			port->port_id);
+		obj->pool = lab_mbuf_pool_create(name, nb_mbufs, port->port_id);
 	}
 	if (obj->pool == NULL)
 		return -rte_errno ? -rte_errno : -ENOMEM;
@@ -185,8 +186,9 @@ numa_placement_create(struct numa_topology *topo, bool wrong_socket, struct numa
 	for (i = 0; i < topo->nb_ports; i++) {
 		ret = numa_port_objects_create(topo, &topo->ports[i], wrong_socket, f);
 		if (ret < 0) {
-			LAB_LOG(ERR, "port %u (%s): cannot create its pool, queues, ring and table: "
-				"%s", topo->ports[i].port_id, topo->ports[i].name, strerror(-ret));
+			LAB_LOG(ERR, "port %u (%s): cannot create its pool, queues, ring and "
+				"table: %s", topo->ports[i].port_id, topo->ports[i].name,
+				strerror(-ret));
 			return ret;
 		}
 	}

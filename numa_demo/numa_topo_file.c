@@ -115,13 +115,15 @@ numa_file_lcores(const struct numa_file_ctx *ctx, json_t *root)
 		if (!json_is_object(item))
 			return numa_file_error(ctx, "%s: not an object", where);
 		if (numa_file_keys(ctx, item, where, keys) < 0 ||
-		    numa_file_int(ctx, item, where, "lcore", 0, NUMA_MAX_LCORES - 1, NULL, &id) < 0 ||
+		    numa_file_int(ctx, item, where, "lcore", 0, NUMA_MAX_LCORES - 1, NULL,
+				  &id) < 0 ||
 		    numa_file_int(ctx, item, where, "socket", 0, topo->nb_sockets - 1, NULL,
 				  &socket) < 0)
 			return -EINVAL;
 		for (j = 0; j < topo->nb_lcores; j++)
 			if (topo->lcores[j].lcore_id == (unsigned int)id)
-				return numa_file_error(ctx, "%s: lcore %lld listed twice", where, id);
+				return numa_file_error(ctx, "%s: lcore %lld listed twice",
+					where, id);
 		topo->lcores[topo->nb_lcores].lcore_id = (unsigned int)id;
 		topo->lcores[topo->nb_lcores].socket = (int)socket;
 		topo->nb_lcores++;
@@ -200,7 +202,8 @@ numa_file_ports(const struct numa_file_ctx *ctx, json_t *root)
 			return -EINVAL;
 		for (j = 0; j < topo->nb_ports; j++)
 			if (topo->ports[j].port_id == id)
-				return numa_file_error(ctx, "%s: port %lld listed twice", where, id);
+				return numa_file_error(ctx, "%s: port %lld listed twice",
+					where, id);
 		for (j = 0; j < RTE_DIM(placed); j++)
 			if (numa_file_int(ctx, item, where, placed[j], 0, topo->nb_sockets - 1,
 					&any, &where_is[j]) < 0)

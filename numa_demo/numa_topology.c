@@ -290,7 +290,8 @@ numa_topology_from_eal(struct numa_topology *topo)
 		}
 		ret = rte_eth_dev_info_get(port_id, &info);
 		if (ret < 0) {
-			LAB_LOG(ERR, "port %u: cannot get device info: %s", port_id, strerror(-ret));
+			LAB_LOG(ERR, "port %u: cannot get device info: %s", port_id,
+				strerror(-ret));
 			return ret;
 		}
 		port->is_virtual = info.device != NULL &&

@@ -150,7 +150,8 @@ test_audit_and_plan(void)
 		f.warnings, f.count);
 	CHECK(f.count > 1 && strcmp(f.items[0].message,
 		"lcore 2 on socket 1, NIC on socket 0 — cross-NUMA!") == 0 &&
-		strcmp(f.items[1].message, "lcore 3 on socket 1, NIC on socket 0 — cross-NUMA!") == 0,
+		strcmp(f.items[1].message,
+		       "lcore 3 on socket 1, NIC on socket 0 — cross-NUMA!") == 0,
 		"course wording: '%s'", f.count ? f.items[0].message : "");
 	CHECK(numa_plan_make(&t, 0, &plan) == 0 && plan.nb_ports == 1 &&
 		plan.ports[0].nb_queues == 2 && plan.ports[0].queue_lcore[0] == 1 &&
