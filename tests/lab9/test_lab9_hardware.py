@@ -58,6 +58,13 @@ def main():
             t.skip("neither native TAP flow support (the host kernel lacks sch_multiq/"
                    f"cls_flower/act_skbedit) nor a UML kernel ({why_uml})")
         print("host kernel: TAP cannot create flow rules; running the scenarios in UML")
+        # The runner itself: CMD's stdout, stderr and exit status come back.
+        r = t.run([LABENV, "uml-run", "sh", "-c",
+                   "echo out-$(uname -r); grep -c cls_flower /proc/modules >&2; exit 3"],
+                  timeout=120)
+        t.check(r.returncode == 3 and "out-" in r.stdout and r.stderr.strip().endswith("1"),
+                f"uml-run returns CMD's status (3), stdout and stderr (rc={r.returncode})",
+                r.stdout + r.stderr)
         env = dict(os.environ, UML_TIMEOUT="400")
         rc = subprocess.run([LABENV, "uml-run", "/usr/bin/python3", SCEN, "--uml"],
                             env=env, timeout=480).returncode
