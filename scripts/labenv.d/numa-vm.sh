@@ -11,9 +11,10 @@
 # devtmpfs, a fresh tmpfs on /run (so /var/run/dpdk is empty and private) and
 # its own hugetlbfs on /dev/hugepages (so hugepage files never reach the host),
 # reserves 2 MiB hugepages on every node, chroots into the host's root and runs
-# CMD in the caller's working directory with the caller's environment. CMD's
-# stdout, stderr and exit status come back through files in a host folder and
-# are replayed here; then the guest powers off.
+# CMD in the caller's working directory with the caller's environment. Files
+# CMD writes elsewhere are the host's. CMD's stdout, stderr and exit status
+# come back through files in a host folder and are printed when the guest has
+# powered off (not live).
 #
 # Options:
 #   --nodes N            NUMA nodes, one socket each (default 2, up to 8)
@@ -21,15 +22,17 @@
 #   --mem-per-node M     memory per node in MiB, or with a G suffix (default 640)
 #   --hugepages P        2 MiB hugepages reserved on each node (default 128)
 #   --distance D         distance between two different nodes (default 21)
-#   --timeout S          seconds before the guest is killed (default 300)
-#   --accel auto|kvm|tcg KVM when /dev/kvm is usable, else TCG (default auto)
+#   --timeout S          seconds, boot included, before the guest is killed (default 300)
+#   --accel auto|kvm|tcg auto: KVM if /dev/kvm boots the guest (tried once, cached), else TCG
 #   --check              only check the prerequisites, say what is missing
 #   --keep               keep the run folder (console log, job script)
 #   -q, --quiet          no progress lines on stderr
 #
 # Environment: NUMA_VM_CACHE (cache folder, default $BUILD_DIR/numa-vm or
-# build/numa-vm), NUMA_VM_KERNEL (a /boot/vmlinuz-VERSION to use instead of the
-# newest).
+# build/numa-vm), NUMA_VM_KERNEL (a /boot/vmlinuz-VERSION instead of the newest),
+# NUMA_VM_APPEND (kernel words instead of "quiet", e.g. "" for the boot log in
+# the kept console.log), NUMA_VM_9P_CACHE (9p cache mode, default loose),
+# NUMA_VM_KVM_CPU (qemu -cpu under KVM, default host).
 #
 # Exit status: CMD's, 124 when it timed out, 125 when the machine could not run
 # CMD at all (the reason is printed), 2 for bad options.
@@ -37,7 +40,7 @@
 NUMA_VM_MODULES="virtio_pci 9pnet_virtio 9p"
 
 numa_vm_die() { echo "numa-vm: $*" >&2; exit 125; }
-numa_vm_usage() { sed -n '3,36p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+numa_vm_usage() { awk 'NR > 2 && /^#/ { sub(/^# ?/, ""); print; next } NR > 2 { exit }' "${BASH_SOURCE[0]}"; }
 numa_vm_bad() { echo "numa-vm: $*" >&2; exit 2; }
 numa_vm_say() { [ "$NUMA_VM_QUIET" = 1 ] || echo "numa-vm: $*" >&2; }
 
@@ -66,6 +69,8 @@ numa_vm_missing() {
 	kernel=$(numa_vm_kernel)
 	if [ -z "$kernel" ]; then
 		echo "no kernel with modules (/boot/vmlinuz-V and /lib/modules/V): install package linux-image-amd64 (./scripts/labenv.sh deps)"
+	elif [ ! -f "$kernel" ] || [ ! -d "/lib/modules/${kernel#/boot/vmlinuz-}/kernel" ]; then
+		echo "$kernel: not a /boot/vmlinuz-VERSION with /lib/modules/VERSION (NUMA_VM_KERNEL?)"
 	elif [ ! -r "$kernel" ]; then
 		echo "cannot read $kernel: run as root"
 	fi
@@ -152,6 +157,7 @@ for node in /sys/devices/system/node/node[0-9]*; do
 done
 echo "kernel=$(uname -r) uptime=$(cut -d' ' -f1 /proc/uptime)" >>"$info"
 say "running the job"
+: >"/newroot$run/started"
 chroot /newroot /bin/bash "$run/job.sh" >"/newroot$run/stdout" 2>"/newroot$run/stderr"
 rc=$?
 say "job exited $rc"
@@ -332,8 +338,13 @@ numa_vm_boot() {
 	NUMA_VM_QPID=$!
 	# bash's own "Aborted"/"Killed" job notice for qemu is noise: qemu.log says why.
 	exec {NUMA_VM_STDERR}>&2 2>/dev/null
+	NUMA_VM_READY=""
 	while kill -0 "$NUMA_VM_QPID" && [ $((SECONDS - start)) -lt "$limit" ]; do
-		sleep 0.25
+		# Wall-clock boot time: the guest's own clock lags when the host is busy.
+		if [ -z "$NUMA_VM_READY" ] && [ -e "$run/started" ]; then
+			NUMA_VM_READY=$EPOCHREALTIME
+		fi
+		sleep 0.2
 	done
 	kill -0 "$NUMA_VM_QPID" && timed_out=1
 	kill -KILL "$NUMA_VM_QPID"
@@ -368,6 +379,15 @@ numa_vm_probe_accel() {
 	fi
 	echo "$answer" >"$cache/accel-$key"
 	NUMA_VM_ACCEL=$answer
+}
+
+# "booted in A s, CMD and power-off B s, C s in all" from three $EPOCHREALTIME stamps.
+numa_vm_timing() {
+	awk -v t0="${1/,/.}" -v ready="${2/,/.}" -v t1="${3/,/.}" 'BEGIN {
+		if (ready != "")
+			printf "booted in %.1f s, CMD and power-off %.1f s, ", ready - t0, t1 - ready
+		printf "%.1f s in all\n", t1 - t0
+	}'
 }
 
 numa_vm_positive() {
@@ -468,8 +488,9 @@ cmd_numa_vm() {
 	numa_vm_qemu_args "$accel" "$nodes" "$cpus" "$mem" "$distance" "$boot_image" "$initrd" \
 		"numavm.run=$run numavm.hugepages=$hugepages numavm.cache=${NUMA_VM_9P_CACHE:-loose}"
 	numa_vm_say "booting $nodes nodes x $cpus CPUs, $mem MiB and $hugepages hugepages each, kernel $kver, $accel"
-	local start=$SECONDS timed_out=0 rc up
+	local t0=$EPOCHREALTIME t1 timed_out=0 rc
 	numa_vm_boot "$timeout_s" "$run" || timed_out=1
+	t1=$EPOCHREALTIME
 
 	[ -f "$run/stdout" ] && cat "$run/stdout"
 	[ -f "$run/stderr" ] && cat "$run/stderr" >&2
@@ -483,7 +504,6 @@ cmd_numa_vm() {
 		exit 125
 	fi
 	rc=$(cat "$run/rc")
-	up=$(sed -n 's/^kernel=.* uptime=//p' "$run/vm-info" 2>/dev/null || true)
-	numa_vm_say "CMD exited $rc; guest ready after ${up:-?} s, $((SECONDS - start)) s in all"
+	numa_vm_say "CMD exited $rc; $(numa_vm_timing "$t0" "${NUMA_VM_READY:-}" "$t1")"
 	exit "$rc"
 }
