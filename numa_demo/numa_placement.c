@@ -155,6 +155,13 @@ numa_port_objects_create(struct numa_topology *topo, struct numa_port *port, boo
 	/* Rings and tables are created for their users: on the pollers' socket. */
 	snprintf(name, sizeof(name), "NUMA_RING_P%u", port->port_id);
 	obj->ring = rte_ring_create(name, NUMA_RING_SIZE, users, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (obj->ring == NULL && rte_errno == ENOMEM) {
+		/* No hugepages there: take any socket, and let the audit say where. */
+		LAB_LOG(WARNING, "no memory for ring %s on socket %d: creating it on any socket",
+			name, users);
+		obj->ring = rte_ring_create(name, NUMA_RING_SIZE, SOCKET_ID_ANY,
+			RING_F_SP_ENQ | RING_F_SC_DEQ);
+	}
 	if (obj->ring == NULL) {
 		LAB_LOG(ERR, "cannot create ring %s on socket %d: %s", name, users,
 			rte_strerror(rte_errno));
@@ -167,6 +174,11 @@ numa_port_objects_create(struct numa_topology *topo, struct numa_port *port, boo
 	/* A lookup table in a named memzone, as the course shares FLOW_TABLE. */
 	snprintf(name, sizeof(name), "NUMA_TABLE_P%u", port->port_id);
 	obj->table = rte_memzone_reserve(name, NUMA_TABLE_BYTES, users, 0);
+	if (obj->table == NULL && rte_errno == ENOMEM) {
+		LAB_LOG(WARNING, "no memory for table %s on socket %d: reserving it on any "
+			"socket", name, users);
+		obj->table = rte_memzone_reserve(name, NUMA_TABLE_BYTES, SOCKET_ID_ANY, 0);
+	}
 	if (obj->table == NULL) {
 		LAB_LOG(ERR, "cannot reserve memzone %s on socket %d: %s", name, users,
 			rte_strerror(rte_errno));
