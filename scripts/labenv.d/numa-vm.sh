@@ -426,8 +426,9 @@ cmd_numa_vm() {
 		*) break ;;
 		esac
 	done
-	[ $((hugepages * 2)) -lt "$mem" ] ||
-		numa_vm_bad "--hugepages $hugepages needs more than --mem-per-node $mem MiB"
+	# The kernel needs room of its own beside the pool (node 0 most: kernel, initramfs).
+	[ $((mem - hugepages * 2)) -ge 192 ] ||
+		numa_vm_bad "--hugepages $hugepages ($((hugepages * 2)) MiB) leaves less than 192 MiB of --mem-per-node $mem MiB to the kernel"
 
 	missing=$(numa_vm_missing)
 	if [ -n "$missing" ]; then
@@ -504,6 +505,9 @@ cmd_numa_vm() {
 		exit 125
 	fi
 	rc=$(cat "$run/rc")
+	awk -v want="$hugepages" '/^node/ { split($NF, h, "="); if (h[2] != want)
+		printf "numa-vm: warning: %s got %s of %s hugepages (raise --mem-per-node)\n",
+			$1, h[2], want }' "$run/vm-info" >&2 2>/dev/null || true
 	numa_vm_say "CMD exited $rc; $(numa_vm_timing "$t0" "${NUMA_VM_READY:-}" "$t1")"
 	exit "$rc"
 }
