@@ -137,12 +137,8 @@ parse_args(int argc, char **argv)
 			usage(argv[0]);
 			exit(0);
 		default:
-			if (optopt != 0)
-				LAB_LOG(ERR, "option -%c: unknown or missing its value (see --help)",
-					optopt);
-			else
-				LAB_LOG(ERR, "%s: unknown option or missing value (see --help)",
-					argv[optind - 1]);
+			LAB_LOG(ERR, "%s: unknown option or missing value (see --help)",
+				argv[optind - 1]);
 			return -EINVAL;
 		}
 	}
@@ -577,6 +573,7 @@ main(int argc, char **argv)
 {
 	struct lab_port_conf conf;
 	struct lab_port_state state;
+	uint32_t min_mbufs;
 	unsigned int r;
 	int socket;
 	int ret;
@@ -603,6 +600,20 @@ main(int argc, char **argv)
 		goto fail;
 	if (lab_port_check(opts.port_id) < 0)
 		goto fail;
+	/*
+	 * Full rings, filled rx descriptors and a few processes' caches must
+	 * still leave mbufs to receive into: then a full ring means drops, never
+	 * an empty pool that stalls the port.
+	 */
+	min_mbufs = 2 * opts.ring_size + (uint32_t)opts.nb_rxq * LAB_PORT_RXD +
+		4 * (LAB_MBUF_CACHE * 3 / 2) + LAB8_BURST;
+	if (opts.nb_mbufs < min_mbufs) {
+		LAB_LOG(ERR, "--mbufs %u is too small for 2 rings of %u, %u rx queues of %u "
+			"descriptors and 4 processes' caches: give at least %u, or a smaller "
+			"--ring-size", opts.nb_mbufs, opts.ring_size, opts.nb_rxq, LAB_PORT_RXD,
+			min_mbufs);
+		goto fail;
+	}
 
 	pool = lab_mbuf_pool_create(LAB8_MBUF_POOL, opts.nb_mbufs, opts.port_id);
 	if (pool == NULL)

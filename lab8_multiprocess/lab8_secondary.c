@@ -631,8 +631,10 @@ main(int argc, char **argv)
 
 	ret = lab_eal_init(argc, argv, "lab8_secondary");
 	if (ret < 0) {
-		fprintf(stderr, "lab8_secondary: is lab8_primary running with the same "
-			"--file-prefix, and are hugepages mounted (./scripts/labenv.sh status)?\n");
+		fprintf(stderr, "lab8_secondary: cannot attach. Is lab8_primary running with the "
+			"same --file-prefix, and are hugepages mounted (./scripts/labenv.sh status)? "
+			"If EAL said 'please use --base-virtaddr', restart the primary with "
+			"--base-virtaddr=0x200000000000 (docs/lab8.md).\n");
 		return 1;
 	}
 	argc -= ret;

@@ -25,7 +25,7 @@ def refused(proc, what, text, timeout=30):
 # No primary at all on this prefix.
 nobody = t.prefix("none")
 refused(l8.secondary(t, nobody, "1", "enterprise"), "secondary with no primary",
-        "is lab8_primary running with the same --file-prefix")
+        "Is lab8_primary running with the same --file-prefix")
 refused(l8.secondary(t, nobody, "1", "enterprise", proc_type="auto"),
         "secondary --proc-type=auto with no primary", "start lab8_primary first")
 
@@ -36,10 +36,11 @@ if not l8.started(t, prim, "primary"):
 
 # A wrong prefix finds no primary, even while one runs elsewhere.
 refused(l8.secondary(t, t.prefix("wrong"), "1", "enterprise"), "secondary with a wrong prefix",
-        "is lab8_primary running with the same --file-prefix")
+        "Is lab8_primary running with the same --file-prefix")
 
 # One primary per prefix: the EAL's lock on <runtime dir>/config refuses the second.
-refused(t.dpdk("lab8_primary", t.eal("1", p, proc_type="primary", vdevs=["net_null1"]),
+refused(t.dpdk("lab8_primary", t.eal("1", p, proc_type="primary", vdevs=["net_null1"],
+                                      extra=[l8.BASE_VIRTADDR]),
                app=["--no-status"]), "second primary on the same prefix", "one primary per prefix")
 refused(t.dpdk("lab8_primary", t.eal("1", p, proc_type="auto"), app=["--no-status"]),
         "second primary with --proc-type=auto", "one primary per prefix")
@@ -74,7 +75,9 @@ for app, text in bad:
     refused(t.dpdk("lab8_secondary", t.eal("3@1", p, proc_type="secondary"), app=app),
             f"secondary {' '.join(app) or '(no options)'}", text)
 for app, text in [(["--rxq", "0"], "--rxq: '0'"), (["--port", "3"], "port 3 does not exist"),
-                  (["--ring-size", "big"], "--ring-size: 'big'"), (["--frobnicate"], "unknown")]:
+                  (["--ring-size", "big"], "--ring-size: 'big'"), (["--frobnicate"], "unknown"),
+                  (["--port"], "--port: unknown option or missing value"),
+                  (["--mbufs", "9000"], "--mbufs 9000 is too small")]:
     refused(t.dpdk("lab8_primary", t.eal("0", t.prefix("bad"), proc_type="primary",
                                           vdevs=["net_null0"]), app=app),
             f"primary {' '.join(app)}", text)

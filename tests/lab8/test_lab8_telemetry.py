@@ -23,7 +23,7 @@ t.require_root()
 t.require_hugepages()
 
 p = t.prefix()
-prim = l8.primary(t, p, "net_null0", app=["--no-status", "--mbufs", "8191"])
+prim = l8.primary(t, p, "net_null0", app=["--no-status", "--mbufs", "15000"])
 if not l8.started(t, prim, "primary"):
     t.done()
 sec = l8.secondary(t, p, "1", "mobility", ["--quiet"])
@@ -32,7 +32,7 @@ l8.started(t, sec, "mobility secondary")
 s1 = l8.wait_stats(p, lambda s: s["mobility_packets"] > 0)
 t.check(s1 is not None and set(s1) == KEYS, "/lab8/stats has exactly the documented keys",
         f"{sorted(s1) if s1 else None}")
-t.check(s1 is not None and s1["pool_in_use"] + s1["pool_available"] == 8191,
+t.check(s1 is not None and s1["pool_in_use"] + s1["pool_available"] == 15000,
         "pool_in_use + pool_available = --mbufs", s1)
 t.check(s1 is not None and s1["secondaries_attached"] == 1, "one secondary attached", s1)
 t.check(s1 is not None and s1["ring_full_drops"] > 0,
