@@ -301,7 +301,7 @@ numa_print_audit(const struct numa_topology *topo, const struct numa_findings *f
 }
 
 static void
-numa_print_plan(const struct numa_topology *topo, const struct numa_plan *plan)
+numa_print_plan(const struct numa_plan *plan)
 {
 	unsigned int i, q;
 
@@ -317,7 +317,6 @@ numa_print_plan(const struct numa_topology *topo, const struct numa_plan *plan)
 	}
 	printf("suggested EAL lcores: -l %s (main lcore %u)\n", plan->lcore_list,
 		plan->main_lcore);
-	(void)topo;
 }
 
 /* --topology: the placement is described or modelled, --wrong-socket simulated. */
@@ -405,7 +404,7 @@ main(int argc, char **argv)
 	}
 	numa_print_topology(&topo);
 	numa_print_audit(&topo, &findings);
-	numa_print_plan(&topo, &plan);
+	numa_print_plan(&plan);
 
 	if (o.latency) {
 		if (numa_latency_measure(&topo, &o.lat, &lat) < 0)

@@ -20,9 +20,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <jansson.h>
-
 #include <rte_common.h>
+
+#include <jansson.h>
 
 #include "lab_log.h"
 #include "numa_check.h"
