@@ -141,6 +141,16 @@ struct lab8_info {
 	struct lab8_slot slots[LAB8_MAX_SECONDARIES];
 };
 
+/* One writer per cache line: the layout must keep these blocks apart. */
+_Static_assert(offsetof(struct lab8_slot, counters) % RTE_CACHE_LINE_SIZE == 0,
+	"a secondary's counters must start a cache line");
+_Static_assert(sizeof(struct lab8_slot) % RTE_CACHE_LINE_SIZE == 0,
+	"slots must not share cache lines");
+_Static_assert(offsetof(struct lab8_info, heartbeat) % RTE_CACHE_LINE_SIZE == 0,
+	"the heartbeat line must not share the configuration's line");
+_Static_assert(offsetof(struct lab8_info, primary) % RTE_CACHE_LINE_SIZE == 0,
+	"the primary's counters must start a cache line");
+
 static inline const char *
 lab8_role_name(unsigned int role)
 {

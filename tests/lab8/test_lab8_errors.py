@@ -61,6 +61,11 @@ mob = l8.secondary(t, p, "2@1", "mobility", ["--quiet"])
 t.check(mob.wait_for("Ctrl-C to stop", 15), "--lcores=2@1 (fresh id on a busy CPU) is accepted",
         mob.output()[-800:])
 
+auto = l8.secondary(t, p, "3@1", "mobility", ["--quiet"], proc_type="auto")
+t.check(auto.wait_for("Ctrl-C to stop", 15) and "secondary process" in auto.output(),
+        "--proc-type=auto with a live primary attaches as a secondary", auto.output()[-800:])
+t.check(auto.stop(signal.SIGINT) == 0, "it exits 0 on SIGINT")
+
 # Bad options: one line naming the option, non-zero exit.
 bad = [
     (["--role", "finance"], "--role: 'finance'"),
