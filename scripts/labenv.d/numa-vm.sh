@@ -347,7 +347,7 @@ numa_vm_boot() {
 		sleep 0.2
 	done
 	kill -0 "$NUMA_VM_QPID" && timed_out=1
-	kill -KILL "$NUMA_VM_QPID"
+	kill -KILL "$NUMA_VM_QPID" || true
 	wait "$NUMA_VM_QPID" || true
 	exec 2>&"$NUMA_VM_STDERR" {NUMA_VM_STDERR}>&-
 	NUMA_VM_QPID=""
@@ -392,7 +392,7 @@ numa_vm_timing() {
 
 numa_vm_positive() {
 	local opt=$1 value=$2 min=$3 max=$4
-	[[ "$value" =~ ^[0-9]+$ ]] || numa_vm_bad "$opt: '$value' is not a number"
+	[[ "$value" =~ ^(0|[1-9][0-9]*)$ ]] || numa_vm_bad "$opt: '$value' is not a number"
 	[ "$value" -ge "$min" ] && [ "$value" -le "$max" ] ||
 		numa_vm_bad "$opt: $value is out of range [$min, $max]"
 }
