@@ -222,15 +222,18 @@ numa_eal_cpus(struct numa_topology *topo)
 
 	topo->nb_cpus = 0;
 	for (i = 0; i < topo->nb_sockets; i++) {
-		unsigned int ids[NUMA_MAX_LCORES], n;
-		char path[96], buf[512];
+		unsigned int ids[4096], n;
+		char path[96], buf[1024];
 
 		snprintf(path, sizeof(path), NUMA_SYSFS_NODE "/node%d/cpulist",
 			topo->socket_ids[i]);
 		if (numa_sysfs_read(path, buf, sizeof(buf)) < 0 ||
-		    numa_sysfs_list(buf, ids, NUMA_MAX_LCORES, &n) < 0)
+		    numa_sysfs_list(buf, ids, RTE_DIM(ids), &n) < 0)
 			goto fallback;
 		for (j = 0; j < n && topo->nb_cpus < NUMA_MAX_LCORES; j++) {
+			/* -l takes lcore ids below RTE_MAX_LCORE only. */
+			if (ids[j] >= NUMA_MAX_LCORES)
+				continue;
 			topo->cpus[topo->nb_cpus].lcore_id = ids[j];
 			topo->cpus[topo->nb_cpus].socket = topo->socket_ids[i];
 			topo->nb_cpus++;
