@@ -7,8 +7,6 @@
  * and the chase runs on an lcore of the row's socket (rte_eal_remote_launch
  * on a pinned EAL thread), so each cell measures what it claims to.
  */
-/* rte_cpuset_t and the CPU_* macros are glibc extensions. */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <sched.h>
 #include <inttypes.h>
