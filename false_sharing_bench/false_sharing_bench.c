@@ -89,7 +89,6 @@ struct fs_case {
 	enum fs_layout layout;
 	enum fs_op op;
 	unsigned int stride;       /* bytes between neighbouring writers' counters */
-	bool reference_only;       /* added only as shared's baseline (padded, atomic) */
 	double *cycles_per_op;     /* one per repetition */
 	double *mops;
 	double *overlap;
@@ -582,6 +581,7 @@ fs_open_output(const char *opt, const char *path)
 	return f;
 }
 
+/* 0: run; 1: --help was printed, exit 0; -EINVAL: bad option, message logged. */
 static int
 fs_parse_args(int argc, char **argv, struct fs_config *cfg)
 {
@@ -637,25 +637,15 @@ fs_parse_args(int argc, char **argv, struct fs_config *cfg)
 				return -EINVAL;
 			break;
 		case OPT_CSV:
-			if (cfg->csv != NULL)
-				fclose(cfg->csv);
 			cfg->csv_path = optarg;
-			cfg->csv = fs_open_output("--csv", optarg);
-			if (cfg->csv == NULL)
-				return -EINVAL;
 			break;
 		case OPT_JSON:
-			if (cfg->json != NULL)
-				fclose(cfg->json);
 			cfg->json_path = optarg;
-			cfg->json = fs_open_output("--json", optarg);
-			if (cfg->json == NULL)
-				return -EINVAL;
 			break;
 		case 'h':
 		case OPT_HELP:
 			fs_usage(argv[0]);
-			exit(EXIT_SUCCESS);
+			return 1;
 		case ':':
 			LAB_LOG(ERR, "%s needs a value (see --help)", argv[optind - 1]);
 			return -EINVAL;
@@ -667,6 +657,21 @@ fs_parse_args(int argc, char **argv, struct fs_config *cfg)
 	if (optind < argc) {
 		LAB_LOG(ERR, "unexpected argument '%s' (see --help)", argv[optind]);
 		return -EINVAL;
+	}
+	/*
+	 * Opened only once every option is known to be good, so a typo elsewhere
+	 * never truncates an existing file; still before measuring, so a bad
+	 * path costs no wasted run.
+	 */
+	if (cfg->csv_path != NULL) {
+		cfg->csv = fs_open_output("--csv", cfg->csv_path);
+		if (cfg->csv == NULL)
+			return -EINVAL;
+	}
+	if (cfg->json_path != NULL) {
+		cfg->json = fs_open_output("--json", cfg->json_path);
+		if (cfg->json == NULL)
+			return -EINVAL;
 	}
 	return 0;
 }
@@ -688,7 +693,7 @@ fs_static_stride(enum fs_layout layout)
 
 static int
 fs_add_case(struct fs_case *cases, unsigned int *nb, enum fs_layout layout, enum fs_op op,
-		unsigned int stride, unsigned int reps, bool reference_only)
+		unsigned int stride, unsigned int reps)
 {
 	struct fs_case *c = &cases[*nb];
 
@@ -698,7 +703,6 @@ fs_add_case(struct fs_case *cases, unsigned int *nb, enum fs_layout layout, enum
 	c->layout = layout;
 	c->op = op;
 	c->stride = stride;
-	c->reference_only = reference_only;
 	c->slowdown = -1;
 	c->cycles_per_op = calloc(reps, sizeof(double));
 	c->mops = calloc(reps, sizeof(double));
@@ -743,17 +747,16 @@ fs_build_cases(const struct fs_config *cfg, struct fs_case *cases, unsigned int 
 		if (l == FS_LAYOUT_SHARED) {
 			if (cfg->op != FS_OP_ATOMIC)
 				ret = fs_add_case(cases, nb, FS_LAYOUT_PADDED, FS_OP_ATOMIC,
-					fs_static_stride(FS_LAYOUT_PADDED), reps, true);
+					fs_static_stride(FS_LAYOUT_PADDED), reps);
 			if (ret == 0)
-				ret = fs_add_case(cases, nb, l, FS_OP_ATOMIC, 0, reps, false);
+				ret = fs_add_case(cases, nb, l, FS_OP_ATOMIC, 0, reps);
 		} else {
-			ret = fs_add_case(cases, nb, l, cfg->op, fs_static_stride(l), reps,
-				false);
+			ret = fs_add_case(cases, nb, l, cfg->op, fs_static_stride(l), reps);
 		}
 	}
 	for (i = 0; cfg->stride_sweep && i < RTE_DIM(fs_sweep_strides) && ret == 0; i++)
 		ret = fs_add_case(cases, nb, FS_LAYOUT_STRIDE, cfg->op, fs_sweep_strides[i],
-			reps, false);
+			reps);
 	return ret;
 }
 
@@ -1059,6 +1062,10 @@ main(int argc, char **argv)
 	argv += ret;
 
 	ret = fs_parse_args(argc, argv, &cfg);
+	if (ret == 1) {
+		rte_eal_cleanup();
+		return EXIT_SUCCESS;
+	}
 	if (ret == 0)
 		ret = fs_build_cases(&cfg, cases, &nb_cases);
 	if (ret == 0) {

@@ -43,4 +43,20 @@ for i, (app, option, detail) in enumerate(cases):
 
 t.check(not os.path.exists(os.path.dirname(missing_dir)), "no output directory was created")
 
+# A typo next to --csv/--json must not truncate the files they name.
+keep_csv = os.path.join(t.workdir, "keep.csv")
+keep_json = os.path.join(t.workdir, "keep.json")
+for path in (keep_csv, keep_json):
+    with open(path, "w") as f:
+        f.write("precious\n")
+rc, out = run_bench(t, ["--csv", keep_csv, "--json", keep_json, "--repeat", "x"], tag="keep")
+t.check(rc is not None and rc != 0 and "--repeat" in out, "bad --repeat beside --csv refused")
+for path in (keep_csv, keep_json):
+    with open(path) as f:
+        t.check(f.read() == "precious\n", f"{os.path.basename(path)} left untouched")
+
+rc, out = run_bench(t, ["--help"], tag="help")
+t.check(rc == 0 and "--stride-sweep" in out and "--iterations" in out,
+        "--help prints the options and exits 0", f"exit code {rc}")
+
 t.done()
