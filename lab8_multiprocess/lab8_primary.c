@@ -315,10 +315,11 @@ scan_slots(void)
 		case LAB8_SLOT_ATTACHED:
 			if (seen_seq[s] != slot->seq) {
 				seen_seq[s] = slot->seq;
-				printf("lab8_primary: secondary attached: %s, pid %d, lcores %s, %s\n",
-					lab8_role_name(slot->role), slot->pid,
-					lab8_lcores_str(slot->lcores, lc, sizeof(lc)),
-					slot->direct ? "direct-queue mode" : lab8_role_ring(slot->role));
+				lab8_lcores_str(slot->lcores, lc, sizeof(lc));
+				printf("lab8_primary: secondary attached: %s, pid %d, "
+					"lcores %s, %s\n", lab8_role_name(slot->role),
+					slot->pid, lc, slot->direct ? "direct-queue mode" :
+					lab8_role_ring(slot->role));
 			}
 			if (__atomic_load_n(&slot->grant, __ATOMIC_ACQUIRE) == LAB8_GRANT_ASKED)
 				answer_grant(s);
@@ -590,8 +591,9 @@ main(int argc, char **argv)
 	argv += ret;
 	if (rte_eal_process_type() != RTE_PROC_PRIMARY) {
 		/* --proc-type=auto found a live primary: this program must not attach. */
-		LAB_LOG(ERR, "a primary already runs with --file-prefix=%s: one primary per prefix. "
-			"Start secondaries with lab8_secondary, or pick another --file-prefix.",
+		LAB_LOG(ERR, "a primary already runs with --file-prefix=%s: one primary per "
+			"prefix. Start secondaries with lab8_secondary, or pick another "
+			"--file-prefix.",
 			lab_file_prefix());
 		rte_eal_cleanup();
 		return 1;
@@ -642,7 +644,8 @@ main(int argc, char **argv)
 	rebuild_polled();
 
 	ret = rte_telemetry_register_cmd("/lab8/stats", telemetry_stats,
-		"Lab 8 counters: rx, enqueued, ring-full drops, pool, per-role packets. No parameters");
+		"Lab 8 counters: rx, enqueued, ring-full drops, pool, per-role packets. "
+		"No parameters");
 	if (ret < 0)
 		LAB_LOG(WARNING, "cannot register telemetry command /lab8/stats: %s",
 			strerror(-ret));

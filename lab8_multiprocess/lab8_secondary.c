@@ -303,7 +303,8 @@ process_burst(struct rte_mbuf **pkts, uint16_t n, uint64_t *countdown)
 				lab_pkt_class_name(cls), rte_pktmbuf_pkt_len(pkts[i]));
 		else
 			printf("%s: src=- ethertype=0x%04x class=%s len=%u\n", role,
-				pi.ether_type, lab_pkt_class_name(cls), rte_pktmbuf_pkt_len(pkts[i]));
+				pi.ether_type, lab_pkt_class_name(cls),
+				rte_pktmbuf_pkt_len(pkts[i]));
 		local.printed++;
 		printed = true;
 	}
@@ -505,9 +506,9 @@ check_primary(void)
 	deadline = now_ms() + LAB8_HEARTBEAT_TIMEOUT_MS;
 	while (__atomic_load_n(&info->heartbeat, __ATOMIC_ACQUIRE) == last_hb) {
 		if (now_ms() > deadline) {
-			LAB_LOG(ERR, "the primary (pid %d) is alive but its heartbeat has not moved "
-				"for %u ms: is it stopped (SIGSTOP, debugger)?", info->primary_pid,
-				LAB8_HEARTBEAT_TIMEOUT_MS);
+			LAB_LOG(ERR, "the primary (pid %d) is alive but its heartbeat has not "
+				"moved for %u ms: is it stopped (SIGSTOP, debugger)?",
+				info->primary_pid, LAB8_HEARTBEAT_TIMEOUT_MS);
 			return -ETIMEDOUT;
 		}
 		usleep(5 * 1000);
@@ -632,7 +633,8 @@ main(int argc, char **argv)
 	ret = lab_eal_init(argc, argv, "lab8_secondary");
 	if (ret < 0) {
 		fprintf(stderr, "lab8_secondary: cannot attach. Is lab8_primary running with the "
-			"same --file-prefix, and are hugepages mounted (./scripts/labenv.sh status)? "
+			"same --file-prefix, and are hugepages mounted "
+			"(./scripts/labenv.sh status)? "
 			"If EAL said 'please use --base-virtaddr', restart the primary with "
 			"--base-virtaddr=0x200000000000 (docs/lab8.md).\n");
 		return 1;

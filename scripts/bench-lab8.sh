@@ -20,9 +20,10 @@ prefix=lab8bench_$$
 tp_prefix=lab8bench_tp_$$
 pids=()
 
-[ -x "$bin/lab8_primary" ] || { echo "bench-lab8: $bin/lab8_primary not built: run ninja -C $build" >&2; exit 1; }
-[[ "$duration" =~ ^[1-9][0-9]*$ ]] || { echo "bench-lab8: DURATION='$duration' is not a number of seconds" >&2; exit 1; }
-grep -q hugetlbfs /proc/mounts || { echo "bench-lab8: no hugetlbfs: run ./scripts/labenv.sh setup" >&2; exit 1; }
+die() { echo "bench-lab8: $*" >&2; exit 1; }
+[ -x "$bin/lab8_primary" ] || die "$bin/lab8_primary not built: run ninja -C $build"
+[[ "$duration" =~ ^[1-9][0-9]*$ ]] || die "DURATION='$duration' is not a number of seconds"
+grep -q hugetlbfs /proc/mounts || die "no hugetlbfs: run ./scripts/labenv.sh setup"
 
 cleanup() {
 	local p
@@ -41,13 +42,15 @@ cpu_ticks() { # PID: user+system clock ticks the process has used so far
 }
 stat_of() { # KEY: one /lab8/stats counter
 	echo /lab8/stats | /usr/bin/python3 /usr/bin/dpdk-telemetry.py -f "$prefix" 2>/dev/null |
-		/usr/bin/python3 -c "import json,sys; print(json.loads(sys.stdin.read())['/lab8/stats']['$1'])"
+		/usr/bin/python3 -c \
+		"import json, sys; print(json.loads(sys.stdin.read())['/lab8/stats']['$1'])"
 }
 
 # Platform banner, the same fields as lab_print_platform() in common/lab_eal.c.
 echo "# DPDK version : DPDK $(pkg-config --modversion libdpdk)"
 echo "# CPU model    : $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
-echo "# lcores used  : 2 (pipeline: primary 0@cpu0, secondary 1@cpu1; testpmd: rx lcore 0@cpu0, main 1@cpu1)"
+echo "# lcores used  : 2 (pipeline: primary 0@cpu0, secondary 1@cpu1;" \
+	"testpmd: rx lcore 0@cpu0, main 1@cpu1)"
 echo "# NUMA nodes   : $(ls -d /sys/devices/system/node/node[0-9]* 2>/dev/null | wc -l)"
 echo "# window       : ${duration} s each"
 
@@ -62,7 +65,7 @@ for _ in $(seq 100); do grep -q "Ctrl-C to stop" "/tmp/$prefix.primary" && break
 pids+=($!)
 for _ in $(seq 100); do grep -q "Ctrl-C to stop" "/tmp/$prefix.secondary" && break; sleep 0.1; done
 grep -q "Ctrl-C to stop" "/tmp/$prefix.secondary" || {
-	echo "bench-lab8: the pipeline did not start:"; cat "/tmp/$prefix.primary" "/tmp/$prefix.secondary"; exit 1; }
+	cat "/tmp/$prefix.primary" "/tmp/$prefix.secondary"; die "the pipeline did not start"; }
 sleep 1
 e0=$(stat_of enterprise_packets); r0=$(stat_of rx_packets); d0=$(stat_of ring_full_drops)
 t0=$(date +%s.%N); pc0=$(cpu_ticks "${pids[0]}"); sc0=$(cpu_ticks "${pids[1]}")
@@ -122,6 +125,7 @@ print(f"ratio     : {pipe / ceiling * 100:8.1f} % of the single-process ceiling"
 print(f"CPU share : primary {pcpu * 100:.0f} %, secondary {scpu * 100:.0f} %, "
       f"testpmd {tcpu * 100:.0f} % of a CPU during the windows")
 if scpu > 0 and tcpu > 0 and ceiling:
-    print(f"per CPU-s : pipeline {pipe / scpu / 1e6:.2f} Mpps, ceiling {ceiling / tcpu / 1e6:.2f} Mpps"
+    print(f"per CPU-s : pipeline {pipe / scpu / 1e6:.2f} Mpps, "
+          f"ceiling {ceiling / tcpu / 1e6:.2f} Mpps"
           f" -> {pipe / scpu / (ceiling / tcpu) * 100:.1f} %")
 PY

@@ -20,8 +20,9 @@ work=$(mktemp -d /tmp/lab8demo.XXXXXX)
 pids=()
 failed=0
 
-[ -x "$bin/lab8_primary" ] || { echo "demo-lab8: $bin/lab8_primary not built: run ninja -C $build" >&2; exit 1; }
-grep -q hugetlbfs /proc/mounts || { echo "demo-lab8: no hugetlbfs: run ./scripts/labenv.sh setup" >&2; exit 1; }
+die() { echo "demo-lab8: $*" >&2; exit 1; }
+[ -x "$bin/lab8_primary" ] || die "$bin/lab8_primary not built: run ninja -C $build"
+grep -q hugetlbfs /proc/mounts || die "no hugetlbfs: run ./scripts/labenv.sh setup"
 
 cleanup() {
 	local p
@@ -40,12 +41,15 @@ wait_text() { # FILE TEXT SECONDS
 	for i in $(seq $(($3 * 10))); do grep -q -- "$2" "$1" && return 0; sleep 0.1; done
 	return 1
 }
-stats() { echo /lab8/stats | /usr/bin/python3 /usr/bin/dpdk-telemetry.py -f "$prefix" 2>/dev/null | grep lab8; }
+stats() {
+	echo /lab8/stats | /usr/bin/python3 /usr/bin/dpdk-telemetry.py -f "$prefix" 2>/dev/null |
+		grep lab8
+}
 eal=(--file-prefix="$prefix" --no-pci --log-level=lib.eal:warning)
 
 echo "traffic: gen_traffic.py, split round-robin into one pcap per rx queue"
-/usr/bin/python3 scripts/gen_traffic.py --pcap "$work/t.pcap" --mix https=40,http=40,dns=40,spoofed=20,arp=4 \
-	--seed 42 --src-list "$work/t.src" | tail -1
+/usr/bin/python3 scripts/gen_traffic.py --pcap "$work/t.pcap" \
+	--mix https=40,http=40,dns=40,spoofed=20,arp=4 --seed 42 --src-list "$work/t.src" | tail -1
 /usr/bin/python3 - "$work/t.pcap" <<'PY'
 import struct, sys
 data = open(sys.argv[1], "rb").read()
@@ -58,7 +62,8 @@ while pos + 16 <= len(data):
 for q, out in enumerate(outs):
     open(sys.argv[1][:-5] + f".q{q}.pcap", "wb").write(out)
 PY
-vdev="net_pcap0,rx_pcap=$work/t.q0.pcap,rx_pcap=$work/t.q1.pcap,rx_pcap=$work/t.q2.pcap,rx_pcap=$work/t.q3.pcap"
+vdev="net_pcap0,rx_pcap=$work/t.q0.pcap,rx_pcap=$work/t.q1.pcap"
+vdev+=",rx_pcap=$work/t.q2.pcap,rx_pcap=$work/t.q3.pcap"
 total=$(wc -l < "$work/t.src")
 
 echo
@@ -124,7 +129,8 @@ result $r "mobility secondary exits with code 3 in ${ms} ms (no segfault, no han
 rc=0; wait "$ent2" || rc=$?
 result $([ "$rc" -eq 3 ]; echo $?) "restarted enterprise secondary exits with code 3 too"
 rc=0
-timeout 30 "$bin/lab8_secondary" --lcores=3@1 --proc-type=secondary "${eal[@]}" -- --role enterprise \
+timeout 30 "$bin/lab8_secondary" --lcores=3@1 --proc-type=secondary "${eal[@]}" -- \
+	--role enterprise \
 	> "$work/late.log" 2>&1 || rc=$?
 grep -o "the primary of .* is not running[^:]*" "$work/late.log" | sed 's/^/  /'
 [ "$rc" -ne 0 ] && [ "$rc" -lt 128 ] && grep -q "is not running" "$work/late.log" && r=0 || r=1

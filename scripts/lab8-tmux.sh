@@ -26,10 +26,12 @@ session=${SESSION:-lab8}
 bin=$(realpath -m "$build/lab8_multiprocess")
 here=$(pwd)
 
-command -v tmux >/dev/null || { echo "lab8-tmux: tmux missing: ./scripts/labenv.sh deps" >&2; exit 1; }
+die() { echo "lab8-tmux: $*" >&2; exit 1; }
+command -v tmux >/dev/null || die "tmux missing: ./scripts/labenv.sh deps"
 
 if [ "${1:-}" = stop ]; then
-	tmux has-session -t "$session" 2>/dev/null || { echo "lab8-tmux: no session $session"; exit 0; }
+	tmux has-session -t "$session" 2>/dev/null ||
+		{ echo "lab8-tmux: no session $session"; exit 0; }
 	for pane in $(tmux list-panes -s -t "$session" -F '#{pane_id}'); do
 		tmux send-keys -t "$pane" C-c
 	done
@@ -42,17 +44,19 @@ detach=false
 [ "${1:-}" = -d ] && detach=true
 [ $# -eq 0 ] || [ "$1" = -d ] || { echo "usage: $0 [-d | stop]" >&2; exit 1; }
 
-[ -x "$bin/lab8_primary" ] || { echo "lab8-tmux: $bin/lab8_primary not built: run ninja -C $build" >&2; exit 1; }
+[ -x "$bin/lab8_primary" ] || die "$bin/lab8_primary not built: run ninja -C $build"
 tmux has-session -t "$session" 2>/dev/null &&
-	{ echo "lab8-tmux: session $session exists: tmux attach -t $session, or $0 stop" >&2; exit 1; }
+	die "session $session exists: tmux attach -t $session, or $0 stop"
 ./scripts/labenv.sh clean "$prefix" >/dev/null
 
 eal="--file-prefix=$prefix --no-pci"
 primary="$bin/lab8_primary -l 0 --proc-type=primary $eal --vdev=net_tap0,iface=$iface --"
 ent="$bin/lab8_secondary -l 1 --proc-type=secondary $eal -- --role enterprise --sample 20"
 mob="$bin/lab8_secondary --lcores=2@1 --proc-type=secondary $eal -- --role mobility --sample 20"
-wait_primary="until [ -S /var/run/dpdk/$prefix/mp_socket ] && ip link show $iface >/dev/null 2>&1; do sleep 0.5; done; sleep 1"
-traffic="./scripts/labenv.sh tap-up $iface && /usr/bin/python3 scripts/gen_traffic.py --iface $iface --rate 200 --count-loops 100000"
+wait_primary="until [ -S /var/run/dpdk/$prefix/mp_socket ] && ip link show $iface >/dev/null 2>&1;"
+wait_primary+=" do sleep 0.5; done; sleep 1"
+traffic="./scripts/labenv.sh tap-up $iface && /usr/bin/python3 scripts/gen_traffic.py"
+traffic+=" --iface $iface --rate 200 --count-loops 100000"
 
 tmux new-session -d -s "$session" -c "$here" -x 200 -y 50
 tmux set-option -t "$session" remain-on-exit on >/dev/null
@@ -71,9 +75,10 @@ tmux send-keys -t "$p_primary" "$primary" Enter
 tmux send-keys -t "$p_ent" "$wait_primary; $ent" Enter
 tmux send-keys -t "$p_mob" "$wait_primary; $mob" Enter
 tmux send-keys -t "$p_traffic" "$wait_primary; $traffic" Enter
-tmux send-keys -t "$p_shell" "# Demo: kill -9 \$(pidof lab8_secondary | cut -d' ' -f1)  (a secondary; Up+Enter in its pane restarts it)" Enter
-tmux send-keys -t "$p_shell" "#       kill -9 \$(pidof lab8_primary)   (watch both secondaries exit with code 3)" Enter
-tmux send-keys -t "$p_shell" "#       echo /lab8/stats | dpdk-telemetry.py -f $prefix ;  $0 stop  (end)" Enter
+hints=("# Demo: kill -9 \$(pidof lab8_secondary | cut -d' ' -f1)   (Up+Enter: restart)"
+	"#       kill -9 \$(pidof lab8_primary)   (both secondaries exit with code 3)"
+	"#       echo /lab8/stats | dpdk-telemetry.py -f $prefix ;  $0 stop  (end)")
+for hint in "${hints[@]}"; do tmux send-keys -t "$p_shell" "$hint" Enter; done
 tmux select-pane -t "$p_shell"
 
 if $detach; then

@@ -52,7 +52,8 @@ t.check(prim.proc.poll() is None and s1 is not None and s2["rx_packets"] > s1["r
 # lcore ids: the primary's, then an attached secondary's.
 refused(l8.secondary(t, p, "0", "enterprise", ["--quiet"]), "secondary on the primary's lcore id",
         "already used by the primary")
-t.check("--lcores=" in t.procs[-1].output(), "the refusal shows how to pick another (--lcores=N@CPU)")
+t.check("--lcores=" in t.procs[-1].output(),
+        "the refusal shows how to pick another (--lcores=N@CPU)")
 ent = l8.secondary(t, p, "1", "enterprise", ["--quiet"])
 l8.started(t, ent, "enterprise secondary on lcore 1")
 refused(l8.secondary(t, p, "1", "mobility", ["--quiet"]),
