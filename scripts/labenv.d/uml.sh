@@ -21,6 +21,9 @@
 #   UML_KERNEL   the kernel binary (default linux.uml)
 #   UML_MODULES  modules to load (default: see UML_MODULES_DEFAULT)
 #   UML_VERBOSE  1: print the kernel console after the run
+#   UML_STDIN    1: CMD reads this shell's standard input (through the UML
+#                console, so a prompt like --interactive can be typed at or
+#                fed by a pipe); default 1 when stdin is a terminal, else 0
 #
 # Exit status: CMD's, or 124 when it timed out, or 125 when the kernel could not
 # run CMD at all (the reason is printed).
@@ -53,7 +56,7 @@ uml_module_files() {
 }
 
 uml_write_init() {
-	local work=$1 moddir=$2 timeout_s=$3 cmd_q=$4 m f files=()
+	local work=$1 moddir=$2 timeout_s=$3 cmd_q=$4 stdin_mode=$5 m f files=() cmd_in=/dev/null
 	for m in ${UML_MODULES:-$UML_MODULES_DEFAULT}; do
 		f=$(uml_module_files "$moddir" "$m") || uml_die "no module $m under $moddir"
 		files+=($f)
@@ -95,8 +98,10 @@ EOF
 		echo 'set +a'
 		echo "cd $(printf %q "$PWD") || poweroff"
 		echo 'echo started > "$WORK/started"'
-		printf 'timeout -k 5 %q bash -c %q >"$WORK/stdout" 2>"$WORK/stderr"\n' \
-			"$timeout_s" "$cmd_q"
+		# The console's input side is the caller's stdin (UML_STDIN=1).
+		[ "$stdin_mode" = 1 ] && cmd_in=/dev/console
+		printf 'timeout -k 5 --foreground %q bash -c %q <%s >"$WORK/stdout" 2>"$WORK/stderr"\n' \
+			"$timeout_s" "$cmd_q" "$cmd_in"
 		echo 'echo $? > "$WORK/status.tmp" && mv "$WORK/status.tmp" "$WORK/status"'
 		echo 'poweroff'
 	} > "$work/init"
@@ -118,7 +123,8 @@ uml_write_env() {
 cmd_uml_run() {
 	[ $# -gt 0 ] || uml_die "usage: labenv.sh uml-run CMD [ARG...]"
 	local kernel=${UML_KERNEL:-linux.uml} timeout_s=${UML_TIMEOUT:-300} mem=${UML_MEM:-1G}
-	local version moddir work cmd_q uml_pid watch_pid tail_pids=() status
+	local version moddir work cmd_q uml_pid watch_pid tail_pids=() status stdin_mode=0
+	local con_in=/dev/null
 	command -v "$kernel" >/dev/null 2>&1 ||
 		uml_die "no $kernel: install the user-mode-linux package (./scripts/labenv.sh deps)"
 	command -v insmod >/dev/null 2>&1 || [ -x /sbin/insmod ] ||
@@ -132,7 +138,10 @@ cmd_uml_run() {
 	work=$(mktemp -d /tmp/uml-run.XXXXXX) || uml_die "cannot create a temporary folder"
 	cmd_q=$(printf '%q ' "$@")
 	uml_write_env "$work"
-	uml_write_init "$work" "$moddir" "$timeout_s" "$cmd_q"
+	[ -t 0 ] && stdin_mode=1
+	[ -n "${UML_STDIN:-}" ] && stdin_mode=$UML_STDIN
+	[ "$stdin_mode" = 1 ] && con_in=/dev/stdin
+	uml_write_init "$work" "$moddir" "$timeout_s" "$cmd_q" "$stdin_mode"
 	: > "$work/stdout"
 	: > "$work/stderr"
 
@@ -140,7 +149,7 @@ cmd_uml_run() {
 	# so one kill reaches them all whatever happens to this shell.
 	setsid "$kernel" mem="$mem" rootfstype=hostfs rw init="$work/init" quiet \
 		umid="uml-run-$$" uml_dir="$work" con0=fd:0,fd:1 con=null \
-		</dev/null >"$work/console.log" 2>&1 &
+		<"$con_in" >"$work/console.log" 2>&1 &
 	uml_pid=$!
 	# Watchdog in a session of its own, so that even a kill of this shell's whole
 	# process group (a test harness's SIGKILL) still ends the kernel: at the
