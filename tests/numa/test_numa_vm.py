@@ -88,6 +88,10 @@ def check_local(t, step):
     warnings = [f for f in data["findings"] if f["severity"] == "warning"]
     t.check(warnings == [] and "result: 0 cross-NUMA finding(s)" in text,
             "pollers on the NIC's socket: no warning", json.dumps(data["findings"]))
+    # Only a multi-socket machine tells a CPU number from a core id within its socket.
+    t.check("# lcores used  : 4 (0@cpu0,1@cpu1,2@cpu2,3@cpu3)" in text,
+            "platform banner: each lcore on its own CPU (not its core id)",
+            "\n".join(line for line in text.splitlines() if line.startswith("# lcores")))
     lat = data["latency_ns"]
     t.check(len(lat) == 2 and all(len(r) == 2 for r in lat) and
             all(isinstance(v, float) and v > 0 for r in lat for v in r),
