@@ -80,6 +80,8 @@ static volatile bool watch_stop;
 
 /* This process's own copy of its counters; published to the slot per burst. */
 static struct lab8_slot_counters local;
+/* Polls that found nothing: how long this process waited for the primary. */
+static uint64_t empty_polls;
 
 static void
 usage(const char *prog)
@@ -203,9 +205,12 @@ primary_check(uint64_t *last_hb, uint64_t *last_change)
 static void
 print_counters(const char *why)
 {
+	uint64_t polls = empty_polls + local.bursts;
+
 	printf("lab8_secondary %s: %s; %" PRIu64 " packets (%" PRIu64 " IPv4, %" PRIu64
-		" other), %" PRIu64 " printed, %" PRIu64 " bursts\n", lab8_role_name(opts.role),
-		why, local.freed, local.ipv4, local.non_ipv4, local.printed, local.bursts);
+		" other), %" PRIu64 " printed, %" PRIu64 " bursts, %.1f%% of polls empty\n",
+		lab8_role_name(opts.role), why, local.freed, local.ipv4, local.non_ipv4,
+		local.printed, local.bursts, polls ? 100.0 * empty_polls / polls : 0.0);
 }
 
 /* Leaves without touching shared memory again: the mapping may be stale. */
@@ -351,8 +356,10 @@ main_loop(void)
 		} else {
 			n = rte_ring_dequeue_burst(ring, (void **)pkts, LAB8_BURST, NULL);
 		}
-		if (n == 0)
+		if (n == 0) {
+			empty_polls++;
 			continue;
+		}
 		local.taken += n;
 		local.bursts++;
 		__atomic_store_n(&slot->counters.taken, local.taken, __ATOMIC_RELAXED);

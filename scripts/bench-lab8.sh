@@ -73,6 +73,7 @@ sleep "$duration"
 e1=$(stat_of enterprise_packets); r1=$(stat_of rx_packets); d1=$(stat_of ring_full_drops)
 t1=$(date +%s.%N); pc1=$(cpu_ticks "${pids[0]}"); sc1=$(cpu_ticks "${pids[1]}")
 kill -INT "${pids[1]}"; wait "${pids[1]}" || true
+sec_line=$(grep "stopped;" "/tmp/$prefix.secondary" || true)
 kill -INT "${pids[0]}"; wait "${pids[0]}" || true
 pids=()
 ./scripts/labenv.sh clean "$prefix" >/dev/null 2>&1 || true
@@ -102,12 +103,13 @@ tp=$(awk '/Accumulated forward statistics/ { f=1 } f && /RX-packets:/ { print $2
 [ -n "$tp" ] || { echo "bench-lab8: no testpmd figure:"; tail -20 "/tmp/$prefix.testpmd"; exit 1; }
 
 /usr/bin/python3 - "$e0" "$e1" "$r0" "$r1" "$d0" "$d1" "$t0" "$t1" "$tp" "$duration" \
-	"$((pc1 - pc0))" "$((sc1 - sc0))" "$((tc1 - tc0))" "$(getconf CLK_TCK)" <<'PY'
+	"$((pc1 - pc0))" "$((sc1 - sc0))" "$((tc1 - tc0))" "$(getconf CLK_TCK)" "$sec_line" <<'PY'
 import sys
 e0, e1, r0, r1, d0, d1 = (int(v) for v in sys.argv[1:7])
 t0, t1 = float(sys.argv[7]), float(sys.argv[8])
 tp, duration = int(sys.argv[9]), float(sys.argv[10])
 pcpu, scpu, tcpu, hz = (int(v) for v in sys.argv[11:15])
+sec_line = sys.argv[15]
 secs = t1 - t0
 pcpu, scpu, tcpu = pcpu / hz / secs, scpu / hz / secs, tcpu / hz / duration
 pipe = (e1 - e0) / secs
@@ -124,6 +126,8 @@ print(f"ratio     : {pipe / ceiling * 100:8.1f} % of the single-process ceiling"
 # each side (the secondary; testpmd's forwarding lcore), they measure the code.
 print(f"CPU share : primary {pcpu * 100:.0f} %, secondary {scpu * 100:.0f} %, "
       f"testpmd {tcpu * 100:.0f} % of a CPU during the windows")
+if "polls empty" in sec_line:
+    print(f"secondary : {sec_line.split(';', 1)[1].strip()} (whole run)")
 if scpu > 0 and tcpu > 0 and ceiling:
     print(f"per CPU-s : pipeline {pipe / scpu / 1e6:.2f} Mpps, "
           f"ceiling {ceiling / tcpu / 1e6:.2f} Mpps"
