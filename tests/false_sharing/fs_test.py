@@ -5,12 +5,21 @@ The bench needs no memory shared between processes, so --no-huge keeps the
 tests independent of hugepages; each run still gets its own --file-prefix.
 """
 
+import os
+
 import labtest
 
 LAYOUTS = ["packed", "padded", "guard128", "per_lcore", "shared"]
 STRIDES = [8, 16, 32, 64, 128, 256]
 # Short runs: the tests check counting and output, never speed.
 QUICK = ["--iterations", "20000", "--repeat", "2"]
+
+
+def require_two_cpus(t):
+    """-l 0-1 needs CPUs 0 and 1; a smaller machine cannot run these tests."""
+    cpus = os.sched_getaffinity(0)
+    if not {0, 1} <= cpus:
+        t.skip(f"needs CPUs 0 and 1 for -l 0-1; this process may use {sorted(cpus)}")
 
 
 def run_bench(t, app, lcores="0-1", tag="", timeout=60):

@@ -6,9 +6,10 @@ no crash, and no output file left behind."""
 import os
 
 import labtest
-from fs_test import run_bench
+from fs_test import require_two_cpus, run_bench
 
 t = labtest.Test("fs_bad_options")
+require_two_cpus(t)
 missing_dir = os.path.join(t.workdir, "no-such-dir", "out")
 
 cases = [

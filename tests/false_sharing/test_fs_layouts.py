@@ -8,9 +8,10 @@ here we check it ran every layout, said so, and ended with the verdict.
 """
 
 import labtest
-from fs_test import LAYOUTS, QUICK, last_line, run_bench, table_rows
+from fs_test import LAYOUTS, QUICK, last_line, require_two_cpus, run_bench, table_rows
 
 t = labtest.Test("fs_layouts")
+require_two_cpus(t)
 
 for op in ["rmw", "atomic"]:
     rc, out = run_bench(t, ["--op", op, "--layouts", ",".join(LAYOUTS)] + QUICK, tag=op)

@@ -9,9 +9,10 @@ import math
 import os
 
 import labtest
-from fs_test import LAYOUTS, QUICK, STRIDES, run_bench
+from fs_test import LAYOUTS, QUICK, STRIDES, require_two_cpus, run_bench
 
 t = labtest.Test("fs_outputs")
+require_two_cpus(t)
 csv_path = os.path.join(t.workdir, "fs.csv")
 json_path = os.path.join(t.workdir, "fs.json")
 
