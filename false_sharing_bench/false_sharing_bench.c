@@ -10,10 +10,6 @@
  *
  *   false_sharing_bench -l 0-1 --no-pci --no-huge -m 64 -- --op atomic
  */
-/* RUSAGE_THREAD: count the preemptions of each writer thread. */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE
-#endif
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
