@@ -147,6 +147,13 @@ mount -t hugetlbfs -o pagesize=2M hugetlbfs /newroot/dev/hugepages &&
 mount -t tmpfs -o mode=755 tmpfs /newroot/run &&
 mkdir -p /newroot/run/lock || fail "cannot mount the guest's file systems"
 say "file systems mounted"
+# The kernel's module autoloading runs in init's root, which has no modprobe:
+# hand it to the host's modprobe (same kernel version) inside the host root.
+printf '#!/bin/sh\nexec /bin/chroot /newroot /sbin/modprobe "$@"\n' >/bin/modprobe-host
+chmod 755 /bin/modprobe-host
+echo /bin/modprobe-host >/proc/sys/kernel/modprobe
+# /dev/net/tun for DPDK's net_tap.
+/bin/modprobe-host -q tun
 info=/newroot$run/vm-info
 : >"$info"
 for node in /sys/devices/system/node/node[0-9]*; do

@@ -53,6 +53,7 @@ def facts():
         "cwd": os.getcwd(),
         "mounts": mounts,
         "var_run": os.path.realpath("/var/run"),
+        "dev_net_tun": os.path.exists("/dev/net/tun"),
         "hugepage_files_at_start": sorted(os.listdir("/dev/hugepages"))
         if os.path.isdir("/dev/hugepages") else None,
         "runtime_dirs_at_start": sorted(os.listdir(labtest.RUNTIME_DIR))

@@ -54,6 +54,7 @@ def check_machine(t, facts):
     t.check(facts["hugepage_files_at_start"] == [] and facts["runtime_dirs_at_start"] == [],
             "no host hugepage file or DPDK runtime dir visible inside",
             f"{facts['hugepage_files_at_start']} {facts['runtime_dirs_at_start']}")
+    t.check(facts["dev_net_tun"], "/dev/net/tun for net_tap (tun loaded by the host's modprobe)")
     t.check(facts["cwd"] == labtest.source_dir(), "CMD ran in the caller's folder",
             facts["cwd"])
 
