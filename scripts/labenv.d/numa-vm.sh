@@ -480,6 +480,8 @@ cmd_numa_vm() {
 		numa_vm_env
 		printf 'cd -- %q || { echo "numa-vm: no folder %q inside the guest" >&2; exit 125; }\n' \
 			"$PWD" "$PWD"
+		printf 'command -v -- %q >/dev/null || { echo "numa-vm: %q: command not found" >&2; exit 127; }\n' \
+			"$1" "$1"
 		printf 'exec'
 		printf ' %q' "$@"
 		printf '\n'
