@@ -3,7 +3,8 @@
 #
 # NUMA lab demo (run by ./scripts/run-labs.sh): numa_check on this machine
 # (net_null + net_tap), the same audit on a described two-socket server
-# where placement is wrong, and a short latency measurement.
+# where placement is wrong, then on a real two-node kernel (emulated), and a
+# short latency measurement.
 #   BUILD_DIR=build ./scripts/demo-numa.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -49,7 +50,24 @@ fi
 ./scripts/labenv.sh clean "$PREFIX" >/dev/null 2>&1 || true
 
 echo
-echo "--- 3. latency: pointer chasing over 8 x LLC of hugepages ---"
+echo "--- 3. a real two-socket kernel: the emulated two-node machine (labenv.sh numa-vm) ---"
+if ./scripts/labenv.sh numa-vm --check >/dev/null 2>&1; then
+	rc=0
+	./scripts/labenv.sh numa-vm -q --timeout 180 -- "$NUMA_CHECK" -l 0-3 --no-pci \
+		--vdev=net_null0 --file-prefix=numa_vm_demo --log-level=lib.eal:warning -- \
+		--pollers 0:2-3 >"$WORK/vm.out" 2>"$WORK/vm.err" || rc=$?
+	grep -E '^(sockets|lcore|WARNING)|NUMA' "$WORK/vm.out" | head -12 || true
+	if ! grep -q "WARNING: lcore 2 on socket 1, NIC on socket 0" "$WORK/vm.out"; then
+		echo "demo-numa: the two-node machine did not report lcore 2 as cross-NUMA (exit $rc)" >&2
+		tail -5 "$WORK/vm.err" >&2
+		fail=1
+	fi
+else
+	echo "(skipped: $(./scripts/labenv.sh numa-vm --check 2>&1 | tail -1))"
+fi
+
+echo
+echo "--- 4. latency: pointer chasing over 8 x LLC of hugepages ---"
 free_mib=$(( $(awk '/HugePages_Free/ {print $2}' /proc/meminfo) * 2 ))
 lat_args=(--latency --loads 1000000 --reps 5)
 if [ "$free_mib" -lt 320 ]; then
