@@ -71,6 +71,14 @@ struct flow_rule {
  */
 struct flow_rule *flow_rule_parse(const char *text, const char *origin, FILE *err);
 
+/*
+ * Writes rule back in the syntax flow_rule_parse() reads, canonically (one
+ * clause per field: "is", then "mask" or "prefix" where the mask is not
+ * full), so that parsing it gives the same rule. Returns the length, or
+ * -ENOSPC when it does not fit in len bytes (buf is then "").
+ */
+int flow_rule_format(const struct flow_rule *rule, char *buf, size_t len);
+
 /* Item and action names in testpmd's spelling ("ipv4", "queue"). */
 const char *flow_item_name(enum rte_flow_item_type type);
 const char *flow_action_name(enum rte_flow_action_type type);

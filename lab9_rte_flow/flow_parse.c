@@ -202,6 +202,10 @@ flow_tokenize(struct flow_parser *p)
 			s++;
 		p->tok[p->nb_tok].len = (unsigned int)(s - p->tok[p->nb_tok].start);
 		p->nb_tok++;
+		/* flow_tok() would cut it: "0x000...05" must not read as 0. */
+		if (p->tok[p->nb_tok - 1].len >= sizeof(p->buf))
+			return flow_syntax_error(p, p->nb_tok - 1, "word longer than %zu "
+				"characters", sizeof(p->buf) - 1);
 	}
 	return 0;
 }
@@ -434,24 +438,29 @@ static int
 flow_parse_rss(struct flow_parser *p, struct rte_flow_action_rss *rss)
 {
 	struct flow_rule *r = p->rule;
+	unsigned int i, used = 0;
 	uint64_t q;
 	int ret;
 
+	/* A second rss action gets the queue slots after the first one's. */
+	for (i = 0; i < r->nb_actions; i++)
+		if (r->actions[i].type == RTE_FLOW_ACTION_TYPE_RSS)
+			used += r->conf[i].rss.queue_num;
 	memset(rss, 0, sizeof(*rss));
 	rss->func = RTE_ETH_HASH_FUNCTION_DEFAULT;
-	rss->queue = r->rss_queues;
+	rss->queue = &r->rss_queues[used];
 	while (flow_tok_is(p, p->pos, "queues")) {
 		p->pos++;
 		while (!flow_tok_is(p, p->pos, "end")) {
 			if (p->pos >= p->nb_tok)
 				return flow_syntax_error(p, p->pos, "'rss queues' list needs 'end'");
-			if (rss->queue_num == FLOW_MAX_RSS_QUEUES)
-				return flow_syntax_error(p, p->pos, "more than %d rss queues",
-					FLOW_MAX_RSS_QUEUES);
+			if (used + rss->queue_num == FLOW_MAX_RSS_QUEUES)
+				return flow_syntax_error(p, p->pos, "more than %d rss queues "
+					"in one rule", FLOW_MAX_RSS_QUEUES);
 			ret = flow_parse_number(p, "rss queue", UINT16_MAX, &q);
 			if (ret < 0)
 				return ret;
-			r->rss_queues[rss->queue_num++] = (uint16_t)q;
+			r->rss_queues[used + rss->queue_num++] = (uint16_t)q;
 		}
 		p->pos++;
 	}
@@ -641,4 +650,204 @@ flow_rule_parse(const char *text, const char *origin, FILE *err)
 fail:
 	free(r);
 	return NULL;
+}
+
+/* Appends to a fixed buffer; remembers when something did not fit. */
+struct flow_printer {
+	char *buf;
+	size_t len;
+	size_t pos;
+	bool full;
+};
+
+static void
+flow_print(struct flow_printer *out, const char *fmt, ...)
+	__rte_format_printf(2, 3);
+
+static void
+flow_print(struct flow_printer *out, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (out->full)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(out->buf + out->pos, out->len - out->pos, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= out->len - out->pos) {
+		out->full = true;
+		return;
+	}
+	out->pos += (size_t)n;
+}
+
+static uint64_t
+flow_get_be(const uint8_t *src, size_t size)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	for (i = 0; i < size; i++)
+		v = (v << 8) | src[i];
+	return v;
+}
+
+/* A field value (or mask) in the spelling flow_parse_field_value() reads. */
+static void
+flow_print_value(struct flow_printer *out, const struct flow_field *f, const uint8_t *v,
+		bool hex)
+{
+	char addr[INET6_ADDRSTRLEN];
+	struct rte_ether_addr mac;
+
+	switch (f->kind) {
+	case FIELD_MAC:
+		memcpy(mac.addr_bytes, v, 6);
+		rte_ether_format_addr(addr, sizeof(addr), &mac);
+		flow_print(out, " %s", addr);
+		break;
+	case FIELD_IPV4:
+	case FIELD_IPV6:
+		if (inet_ntop(f->kind == FIELD_IPV4 ? AF_INET : AF_INET6, v, addr,
+				sizeof(addr)) == NULL)
+			out->full = true;
+		else
+			flow_print(out, " %s", addr);
+		break;
+	case FIELD_INT:
+		flow_print(out, hex ? " 0x%" PRIx64 : " %" PRIu64, flow_get_be(v, f->size));
+		break;
+	}
+}
+
+/* Leading one bits of an address mask, or -1 when it is not a prefix. */
+static int
+flow_prefix_len(const uint8_t *mask, size_t size)
+{
+	uint8_t expect[16];
+	unsigned int bits;
+
+	for (bits = 0; bits < size * 8 && (mask[bits / 8] & (0x80 >> (bits % 8))); bits++)
+		;
+	flow_prefix_mask(size, bits, expect);
+	return memcmp(mask, expect, size) == 0 ? (int)bits : -1;
+}
+
+/* One item's fields as the fewest clauses that give back the same spec and mask. */
+static void
+flow_print_item(struct flow_printer *out, const struct flow_item_desc *d,
+		const struct rte_flow_item *item)
+{
+	static const uint8_t zero[16];
+	const uint8_t *spec = item->spec, *mask = item->mask;
+	const struct flow_field *f;
+	bool printed = false;
+
+	flow_print(out, "%s", d->name);
+	if (spec == NULL)
+		return;
+	for (f = d->fields; f->name != NULL; f++) {
+		const uint8_t *sp = spec + f->offset, *mk = mask + f->offset;
+		bool spec_zero = memcmp(sp, zero, f->size) == 0;
+		uint8_t full[16];
+		int prefix;
+
+		if (spec_zero && memcmp(mk, zero, f->size) == 0)
+			continue;
+		printed = true;
+		flow_full_mask(f, full);
+		prefix = f->kind == FIELD_INT ? -1 : flow_prefix_len(mk, f->size);
+		/* "is" sets the value and the full mask; "mask"/"prefix" then narrow it. */
+		if (!spec_zero || memcmp(mk, full, f->size) == 0) {
+			flow_print(out, " %s is", f->name);
+			flow_print_value(out, f, sp, false);
+			if (memcmp(mk, full, f->size) == 0)
+				continue;
+		}
+		if (prefix >= 0) {
+			flow_print(out, " %s prefix %d", f->name, prefix);
+		} else {
+			flow_print(out, " %s mask", f->name);
+			flow_print_value(out, f, mk, true);
+		}
+	}
+	if (!printed) {
+		/* Every field matches anything, but the item has a spec: keep it so. */
+		flow_print(out, " %s mask", d->fields[0].name);
+		flow_print_value(out, &d->fields[0], zero, true);
+	}
+}
+
+int
+flow_rule_format(const struct flow_rule *rule, char *buf, size_t len)
+{
+	struct flow_printer out = { .buf = buf, .len = len };
+	const struct rte_flow_attr *attr = &rule->attr;
+	unsigned int i, j, q;
+
+	if (len == 0)
+		return -ENOSPC;
+	buf[0] = '\0';
+	if (attr->ingress)
+		flow_print(&out, "ingress ");
+	if (attr->egress)
+		flow_print(&out, "egress ");
+	if (attr->transfer)
+		flow_print(&out, "transfer ");
+	if (attr->priority != 0)
+		flow_print(&out, "priority %u ", attr->priority);
+	if (attr->group != 0)
+		flow_print(&out, "group %u ", attr->group);
+	flow_print(&out, "pattern ");
+	for (i = 0; i < rule->nb_items; i++) {
+		const struct rte_flow_item *item = &rule->pattern[i];
+
+		for (j = 0; j < RTE_DIM(item_descs); j++)
+			if (item_descs[j].type == item->type)
+				break;
+		if (j == RTE_DIM(item_descs))
+			return -EINVAL;
+		flow_print_item(&out, &item_descs[j], item);
+		flow_print(&out, " / ");
+	}
+	flow_print(&out, "end actions ");
+	for (i = 0; i < rule->nb_actions; i++) {
+		const struct rte_flow_action *a = &rule->actions[i];
+		const union flow_action_data *c = &rule->conf[i];
+
+		flow_print(&out, "%s", flow_action_name(a->type));
+		switch (a->type) {
+		case RTE_FLOW_ACTION_TYPE_QUEUE:
+			flow_print(&out, " index %u", c->queue.index);
+			break;
+		case RTE_FLOW_ACTION_TYPE_MARK:
+			flow_print(&out, " id %u", c->mark.id);
+			break;
+		case RTE_FLOW_ACTION_TYPE_JUMP:
+			flow_print(&out, " group %u", c->jump.group);
+			break;
+		case RTE_FLOW_ACTION_TYPE_RSS:
+			if (c->rss.queue_num == 0)
+				break;
+			flow_print(&out, " queues");
+			for (q = 0; q < c->rss.queue_num; q++)
+				flow_print(&out, " %u", c->rss.queue[q]);
+			flow_print(&out, " end");
+			break;
+		case RTE_FLOW_ACTION_TYPE_DROP:
+		case RTE_FLOW_ACTION_TYPE_COUNT:
+		case RTE_FLOW_ACTION_TYPE_PASSTHRU:
+			break;
+		default:
+			return -EINVAL;
+		}
+		flow_print(&out, " / ");
+	}
+	flow_print(&out, "end");
+	if (out.full) {
+		buf[0] = '\0';
+		return -ENOSPC;
+	}
+	return (int)out.pos;
 }
