@@ -23,7 +23,10 @@
 #   UML_VERBOSE  1: print the kernel console after the run
 #   UML_STDIN    1: CMD reads this shell's standard input (through the UML
 #                console, so a prompt like --interactive can be typed at or
-#                fed by a pipe); default 1 when stdin is a terminal, else 0
+#                fed by a pipe); default 1 when stdin is a terminal, else 0.
+#                Works for programs that put the terminal in raw mode, as
+#                DPDK's cmdline does; a canonical-mode read (shell 'read')
+#                sees end of file at once on UML's console.
 #
 # Exit status: CMD's, or 124 when it timed out, or 125 when the kernel could not
 # run CMD at all (the reason is printed).
