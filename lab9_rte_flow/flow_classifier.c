@@ -102,6 +102,8 @@ parse_args(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct flow_rule *rule;
+	char origin[32];
 	int c;
 
 	opterr = 0;
@@ -114,12 +116,23 @@ parse_args(int argc, char **argv)
 					"--rules FILE", MAX_CLI_RULES);
 				return -EINVAL;
 			}
+			/* Syntax first, before any set-up; the port judges the rest later. */
+			snprintf(origin, sizeof(origin), "--rule %u", opt.nb_rules + 1);
+			rule = flow_rule_parse(optarg, origin, stdout);
+			if (rule == NULL)
+				return -EINVAL;
+			free(rule);
 			opt.rules[opt.nb_rules++] = optarg;
 			break;
 		case 'R':
+			if (lab_check_readable("--rules", optarg) < 0)
+				return -EINVAL;
 			opt.rules_file = optarg;
 			break;
 		case 'o':
+			/* Written at the end: a bad path must not cost the whole run. */
+			if (lab_check_writable("--report", optarg) < 0)
+				return -EINVAL;
 			opt.report = optarg;
 			break;
 		case 'i':
@@ -176,6 +189,8 @@ count_burst(struct flow_matrix *mx, uint16_t queue, struct rte_mbuf **bufs, uint
 	uint64_t t0;
 	uint16_t i;
 
+	if (software)
+		flow_table_soft_begin();
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = bufs[i];
 
@@ -203,6 +218,8 @@ count_burst(struct flow_matrix *mx, uint16_t queue, struct rte_mbuf **bufs, uint
 		}
 		qc->class_packets[cls]++;
 	}
+	if (software)
+		flow_table_soft_end();
 	rte_pktmbuf_free_bulk(bufs, n);
 }
 

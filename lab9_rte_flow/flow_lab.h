@@ -162,7 +162,13 @@ unsigned int flow_table_count(void);
 /* Rule texts for the report, in id order; returns how many were stored. */
 unsigned int flow_table_texts(const char **texts, unsigned int max);
 
-/* Software mode: the virtual-queue verdict for one packet (rx lcores). */
+/*
+ * Software mode: the virtual-queue verdict for one packet (rx lcores),
+ * between flow_table_soft_begin() and _end(), which hold the table steady
+ * for a burst while the prompt may change it.
+ */
+void flow_table_soft_begin(void);
+void flow_table_soft_end(void);
 void flow_table_soft_classify(const struct rte_mbuf *m, struct flow_soft_verdict *v);
 /* Software RETA in force: queue for a hash. */
 uint16_t flow_table_soft_reta(uint32_t hash);

@@ -294,7 +294,8 @@ flow_parse_field_value(struct flow_parser *p, const struct flow_field *f, uint8_
 				"'%s' is not an IPv6 address (like 2001:db8::1)", s);
 		break;
 	case FIELD_INT:
-		max = f->size >= 8 ? UINT64_MAX : (UINT64_C(1) << (8 * f->size)) - 1;
+		/* The field's own width: a VLAN id has 12 bits, a VNI 24. */
+		max = f->full_mask;
 		ret = flow_parse_number(p, f->name, max, &v);
 		if (ret < 0)
 			return ret;
@@ -337,7 +338,7 @@ flow_parse_field(struct flow_parser *p, const struct flow_item_desc *d, unsigned
 	uint8_t *spec = (uint8_t *)&p->rule->spec[n];
 	uint8_t *mask = (uint8_t *)&p->rule->mask[n];
 	uint8_t value[16];
-	unsigned int field_tok = p->pos, op_tok;
+	unsigned int op_tok;
 	unsigned int fi;
 	uint64_t bits;
 	int ret;
@@ -366,12 +367,6 @@ flow_parse_field(struct flow_parser *p, const struct flow_item_desc *d, unsigned
 		/* "spec" alone keeps a mask given earlier, as testpmd does. */
 		if (flow_tok_is(p, op_tok, "is") || !mask_given[fi])
 			flow_full_mask(f, mask + f->offset);
-		if (f->kind == FIELD_INT && f->full_mask != 0xffff && f->size == 2) {
-			/* vid: the 12 VLAN id bits of the TCI only. */
-			uint8_t *sp = spec + f->offset;
-
-			sp[0] &= (uint8_t)(f->full_mask >> 8);
-		}
 	} else if (flow_tok_is(p, op_tok, "mask")) {
 		p->pos++;
 		ret = flow_parse_field_value(p, f, value);
@@ -392,7 +387,6 @@ flow_parse_field(struct flow_parser *p, const struct flow_item_desc *d, unsigned
 		return flow_syntax_error(p, op_tok, "expected 'is', 'spec', 'mask' or 'prefix' "
 			"after '%s %s'", d->name, f->name);
 	}
-	RTE_SET_USED(field_tok);
 	return 0;
 }
 

@@ -751,13 +751,23 @@ flow_table_fini(void)
 }
 
 void
-flow_table_soft_classify(const struct rte_mbuf *m, struct flow_soft_verdict *v)
+flow_table_soft_begin(void)
 {
 	rte_rwlock_read_lock(&table.soft_lock);
+}
+
+void
+flow_table_soft_end(void)
+{
+	rte_rwlock_read_unlock(&table.soft_lock);
+}
+
+void
+flow_table_soft_classify(const struct rte_mbuf *m, struct flow_soft_verdict *v)
+{
 	flow_soft_classify(table.soft_rules, table.nb_soft_rules, m, v);
 	if (v->queue < 0 && !v->drop)
 		v->queue = (int16_t)table.soft_reta[flow_soft_rss_hash(m) % FLOW_SOFT_RETA_SIZE];
-	rte_rwlock_read_unlock(&table.soft_lock);
 }
 
 uint16_t

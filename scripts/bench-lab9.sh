@@ -17,9 +17,10 @@ prefix=lab9bench_$$
 work=$(mktemp -d /tmp/bench-lab9.XXXXXX)
 prog=$(find "$build" -name lab9_flow_classifier -type f -perm -u+x 2>/dev/null | head -n 1)
 
-[ -n "$prog" ] || { echo "bench-lab9: lab9_flow_classifier not built under $build: run ninja -C $build" >&2; exit 1; }
-[[ "$duration" =~ ^[1-9][0-9]*$ ]] || { echo "bench-lab9: DURATION='$duration' is not a number of seconds" >&2; exit 1; }
-grep -q hugetlbfs /proc/mounts || { echo "bench-lab9: no hugetlbfs: run ./scripts/labenv.sh setup" >&2; exit 1; }
+die() { echo "bench-lab9: $*" >&2; exit 1; }
+[ -n "$prog" ] || die "lab9_flow_classifier not built under $build: run ninja -C $build"
+[[ "$duration" =~ ^[1-9][0-9]*$ ]] || die "DURATION='$duration' is not a number of seconds"
+grep -q hugetlbfs /proc/mounts || die "no hugetlbfs: run ./scripts/labenv.sh setup"
 
 cleanup() {
 	rm -rf "$work"
@@ -33,10 +34,10 @@ trap cleanup EXIT
 echo
 cat > "$work/rules" <<'EOF'
 # The lab's two rules plus the course's VoIP and VXLAN examples.
-ingress priority 0 pattern eth / ipv4 src spec 10.0.0.0 src mask 255.0.0.0 / end actions drop / end
+ingress priority 0 pattern eth / ipv4 src spec 10.0.0.0 src prefix 8 / end actions drop / end
 ingress priority 1 pattern eth / ipv4 / tcp dst is 443 / end actions queue index 0 / end
 ingress priority 1 pattern eth / ipv4 / udp dst is 5060 / end actions queue index 2 / end
-ingress priority 1 pattern eth / ipv4 / udp dst is 4789 / vxlan vni is 100 / end actions queue index 3 / end
+ingress priority 1 pattern eth / ipv4 / udp / vxlan vni is 100 / end actions queue index 3 / end
 EOF
 
 timeout $((2 * duration + 60)) "$prog" -l 0-1 --no-pci --file-prefix="$prefix" \

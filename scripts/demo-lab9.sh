@@ -17,12 +17,15 @@ ROOT=$PWD
 BUILD_DIR=${BUILD_DIR:-$ROOT/build}
 PROG=$(find "$BUILD_DIR" -name lab9_flow_classifier -type f -perm -u+x 2>/dev/null | head -n 1)
 GEN="/usr/bin/python3 $ROOT/scripts/gen_traffic.py"
-HTTPS_RULE="ingress priority 1 pattern eth / ipv4 / tcp dst is 443 / end actions queue index 0 / end"
-DROP_RULE="ingress priority 0 pattern eth / ipv4 src spec 10.0.0.0 src mask 255.0.0.0 / end actions drop / end"
+HTTPS_RULE="ingress priority 1 pattern eth / ipv4 / tcp dst is 443 / end"
+HTTPS_RULE+=" actions queue index 0 / end"
+DROP_RULE="ingress priority 0 pattern eth / ipv4 src spec 10.0.0.0 src mask 255.0.0.0 / end"
+DROP_RULE+=" actions drop / end"
 MIX=https=100,http=100,dns=100,spoofed=50
 
 die() { echo "demo-lab9: $*" >&2; exit 1; }
-[ -n "$PROG" ] || die "lab9_flow_classifier not built under $BUILD_DIR: run meson setup build && ninja -C build"
+[ -n "$PROG" ] ||
+	die "lab9_flow_classifier not built under $BUILD_DIR: run meson setup build && ninja -C build"
 
 # The steps, run where the classifier's TAP port lives (natively or in UML).
 #   inner MODE EAL-ARGS...   MODE: hardware or software

@@ -34,7 +34,8 @@
 # cls_bpf and act_bpf are not needed for QUEUE/DROP/MARK rules, but without
 # them the TAP PMD of DPDK 22.11 crashes when an RSS action is tried; with them
 # it fails cleanly ("Kernel too old or not configured to support BPF").
-UML_MODULES_DEFAULT="tun sch_ingress sch_multiq cls_flower act_skbedit act_gact act_mirred cls_bpf act_bpf"
+UML_MODULES_DEFAULT="tun sch_ingress sch_multiq cls_flower act_skbedit act_gact act_mirred"
+UML_MODULES_DEFAULT+=" cls_bpf act_bpf"
 
 # Signal on this shell: end the kernel's whole process group and leave nothing behind.
 uml_abort() {
