@@ -67,10 +67,48 @@ def main():
             "sw: the three checks PASS in the report")
 
     # Priority: drop created first this time; spoofed TCP/443 still dropped.
-    cl = start(t, pcap, "prio", ["--rule", u.DROP_RULE, "--rule", u.HTTPS_RULE])
+    report2 = os.path.join(t.workdir, "sw2.json")
+    cl = start(t, pcap, "prio", ["--rule", u.DROP_RULE, "--rule", u.HTTPS_RULE,
+                                 "--report", report2])
     rows, total = cl.wait_total(exp_total)
     t.check(u.class_total(rows, "spoofed") == 0 and rows[0]["https"] == sent["https"],
             "sw priority: spoofed to 443 dropped whichever order the rules were created",
+            f"rows={rows}")
+    cl.proc.signal(15)
+    t.check(cl.proc.wait(15) == 0 and os.path.exists(report2),
+            "sw: SIGTERM ends the program and writes the report")
+
+    # Tunnel and VLAN items: VXLAN VNI and GTP-U TEID pick their packets only.
+    tun = os.path.join(t.workdir, "tun.pcap")
+    tsent = u.gen_traffic(t, ["--pcap", tun, "--vni", "42", "--teid", "99"], seed=22,
+                          mix="vxlan=20,gtpu=30,https=10", edge=False)
+    cl = start(t, tun, "tun", [
+        "--rule", "ingress pattern eth / ipv4 / udp / vxlan vni is 43 / end "
+                  "actions queue index 1 / end",
+        "--rule", "ingress pattern eth / ipv4 / udp / vxlan vni is 42 / end "
+                  "actions queue index 3 / end",
+        "--rule", "ingress pattern eth / ipv4 / udp dst is 2152 / gtpu teid is 99 / end "
+                  "actions queue index 2 / end",
+        "--rule", u.HTTPS_RULE])
+    rows, total = cl.wait_total(tsent["total"])
+    t.check(rows and rows[3]["other"] == tsent["vxlan"] and rows[2]["other"] == tsent["gtpu"]
+            and rows[1]["other"] == 0 and rows[0]["https"] == tsent["https"],
+            "sw items: VNI 42 -> queue 3 (not the VNI 43 rule), TEID 99 -> queue 2",
+            f"rows={rows}")
+    cl.quit()
+    vl = os.path.join(t.workdir, "vlan.pcap")
+    vsent = u.gen_traffic(t, ["--pcap", vl, "--vlan", "10"], seed=23, mix="https=20,dns=20",
+                          edge=False)
+    cl = start(t, vl, "vlan", [
+        "--rule", "ingress pattern eth / vlan vid is 11 / end actions queue index 1 / end",
+        "--rule", "ingress pattern eth / vlan vid is 10 / ipv4 / udp dst is 53 / end "
+                  "actions queue index 2 / end",
+        "--rule", "ingress priority 1 pattern eth / vlan / ipv4 / tcp dst is 443 / end "
+                  "actions queue index 0 / end"])
+    rows, total = cl.wait_total(vsent["total"])
+    t.check(rows and rows[2]["dns"] == vsent["dns"] and rows[0]["https"] == vsent["https"]
+            and sum(rows[1].values()) == 0,
+            "sw items: VLAN 10 DNS -> queue 2, tagged HTTPS -> queue 0, VLAN 11 rule unused",
             f"rows={rows}")
     cl.quit()
 
