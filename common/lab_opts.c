@@ -4,6 +4,8 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
 
 #include "lab_log.h"
 #include "lab_opts.h"
@@ -65,4 +67,60 @@ bad:
 	LAB_LOG(ERR, "%s: '%s' is not a range A-B with %" PRIu64 " <= A <= B <= %" PRIu64,
 		opt, value ? value : "", min, max);
 	return -EINVAL;
+}
+
+int
+lab_check_readable(const char *opt, const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0 || access(path, R_OK) != 0) {
+		LAB_LOG(ERR, "%s: cannot read '%s': %s", opt, path, strerror(errno));
+		return -EINVAL;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		LAB_LOG(ERR, "%s: '%s' is a folder, not a file", opt, path);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int
+lab_check_writable(const char *opt, const char *path)
+{
+	char folder[4096];
+	const char *slash = strrchr(path, '/');
+	struct stat st;
+
+	if (stat(path, &st) == 0) {
+		if (S_ISDIR(st.st_mode)) {
+			LAB_LOG(ERR, "%s: '%s' is a folder, not a file", opt, path);
+			return -EINVAL;
+		}
+		if (access(path, W_OK) != 0) {
+			LAB_LOG(ERR, "%s: cannot write '%s': %s", opt, path, strerror(errno));
+			return -EINVAL;
+		}
+		return 0;
+	}
+	/* A new file: its folder must exist and take it. */
+	if (path[0] == '\0') {
+		LAB_LOG(ERR, "%s: the file name is empty", opt);
+		return -EINVAL;
+	}
+	if (slash == NULL)
+		snprintf(folder, sizeof(folder), ".");
+	else if (slash == path)
+		snprintf(folder, sizeof(folder), "/");
+	else
+		snprintf(folder, sizeof(folder), "%.*s", (int)(slash - path), path);
+	if (stat(folder, &st) != 0 || access(folder, W_OK | X_OK) != 0) {
+		LAB_LOG(ERR, "%s: cannot write '%s': %s", opt, path, strerror(errno));
+		return -EINVAL;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		LAB_LOG(ERR, "%s: cannot write '%s': '%s' is not a folder", opt, path, folder);
+		return -EINVAL;
+	}
+	return 0;
 }

@@ -19,4 +19,14 @@ int lab_parse_u64(const char *opt, const char *value, uint64_t min, uint64_t max
 int lab_parse_range(const char *opt, const char *value, uint64_t min, uint64_t max,
 		uint64_t *first, uint64_t *last);
 
+/*
+ * A file option's path checked while the options are parsed, so a bad path
+ * is one line naming the option before any set-up, not a failure after a
+ * run. Readable: an existing file (not a folder) this process may read.
+ * Writable: an existing file, or a new one in an existing folder, this
+ * process may write; nothing is created. Returns 0 or -EINVAL, as above.
+ */
+int lab_check_readable(const char *opt, const char *path);
+int lab_check_writable(const char *opt, const char *path);
+
 #endif /* LAB_OPTS_H */

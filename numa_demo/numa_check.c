@@ -95,6 +95,9 @@ numa_parse_args(int argc, char **argv, struct numa_options *o)
 			o->topology_file = optarg;
 			break;
 		case OPT_JSON:
+			/* Written last: a bad path must not cost the whole audit. */
+			if (lab_check_writable("--json", optarg) < 0)
+				return -EINVAL;
 			o->json_file = optarg;
 			break;
 		case OPT_STRICT:
