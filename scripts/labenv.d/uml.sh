@@ -44,7 +44,11 @@ uml_abort() {
 	exit "$1"
 }
 
-uml_die() { echo "uml-run: $*" >&2; exit 125; }
+uml_die() {
+	echo "uml-run: $*" >&2
+	[ -n "${work:-}" ] && rm -rf "$work"
+	exit 125
+}
 
 # Module file of NAME and the files of its dependencies, dependencies first.
 uml_module_files() {
@@ -91,8 +95,9 @@ ip link set lo up
 loaded=""
 EOF
 		for f in "${files[@]}"; do
-			printf 'insmod %q && loaded="$loaded %s" || echo "insmod %s failed"\n' \
-				"$f" "$(basename "${f%%.ko*}")" "$f"
+			# A module that does not load is worth a line on the caller's stderr.
+			printf 'insmod %q && loaded="$loaded %s" ||\n' "$f" "$(basename "${f%%.ko*}")"
+			printf '\techo "uml-run: insmod %s failed" >>"$WORK/stderr"\n' "$f"
 		done
 		echo '[ -c /dev/net/tun ] || mknod /dev/net/tun c 10 200'
 		echo 'echo "modules loaded:$loaded"'
@@ -104,7 +109,7 @@ EOF
 		echo 'echo started > "$WORK/started"'
 		# The console's input side is the caller's stdin (UML_STDIN=1).
 		[ "$stdin_mode" = 1 ] && cmd_in=/dev/console
-		printf 'timeout -k 5 --foreground %q bash -c %q <%s >"$WORK/stdout" 2>"$WORK/stderr"\n' \
+		printf 'timeout -k 5 --foreground %q bash -c %q <%s >"$WORK/stdout" 2>>"$WORK/stderr"\n' \
 			"$timeout_s" "$cmd_q" "$cmd_in"
 		echo 'echo $? > "$WORK/status.tmp" && mv "$WORK/status.tmp" "$WORK/status"'
 		echo 'poweroff'
