@@ -46,7 +46,7 @@ word_is(const char *w, size_t len, const char *what)
 	return len == strlen(what) && strncmp(w, what, len) == 0;
 }
 
-/* An optional port number (testpmd's "flow create 0 ..."): only port 0 of the lab. */
+/* An optional port number (testpmd's "flow create 0 ..."): the port the lab drives. */
 static int
 skip_port(const char **s, FILE *out)
 {
@@ -61,9 +61,9 @@ skip_port(const char **s, FILE *out)
 		return 0;
 	}
 	v = strtol(w, &end, 10);
-	if (end != w + len || v != 0) {
-		fprintf(out, "port %.*s: this program drives port 0 only (the port it was "
-			"started with is numbered 0 here)\n", (int)len, w);
+	if (end != w + len || v != flow_table_port()) {
+		fprintf(out, "port %.*s: this program drives port %u only (--port)\n", (int)len, w,
+			flow_table_port());
 		return -EINVAL;
 	}
 	return 0;
@@ -101,8 +101,9 @@ flow_cli_flow(const char *s, FILE *out)
 		const char *b = next_word(&s, &len);
 
 		if (word_is(b, len, "rule")) {
-			if (!word_is(a, alen, "0")) {
-				fprintf(out, "flow destroy: this program drives port 0 only\n");
+			if (strtol(a, &end, 10) != flow_table_port() || end != a + alen) {
+				fprintf(out, "flow destroy: this program drives port %u only (--port)\n",
+					flow_table_port());
 				return -EINVAL;
 			}
 			a = next_word(&s, &alen);

@@ -157,6 +157,7 @@ void flow_table_list(FILE *out);
 void flow_table_fini(void);
 
 enum flow_mode flow_table_mode(void);
+uint16_t flow_table_port(void);
 const char *flow_reserve_method_name(void);
 unsigned int flow_table_count(void);
 /* Rule texts for the report, in id order; returns how many were stored. */

@@ -560,6 +560,12 @@ flow_table_mode(void)
 	return table.mode;
 }
 
+uint16_t
+flow_table_port(void)
+{
+	return table.port_id;
+}
+
 const char *
 flow_reserve_method_name(void)
 {
