@@ -728,6 +728,18 @@ flow_prefix_len(const uint8_t *mask, size_t size)
 	return memcmp(mask, expect, size) == 0 ? (int)bits : -1;
 }
 
+/* True when every bit set in mask is set in full. */
+static bool
+flow_within(const uint8_t *mask, const uint8_t *full, size_t size)
+{
+	size_t i;
+
+	for (i = 0; i < size; i++)
+		if (mask[i] & ~full[i])
+			return false;
+	return true;
+}
+
 /* One item's fields as the fewest clauses that give back the same spec and mask. */
 static void
 flow_print_item(struct flow_printer *out, const struct flow_item_desc *d,
@@ -759,6 +771,9 @@ flow_print_item(struct flow_printer *out, const struct flow_item_desc *d,
 			if (memcmp(mk, full, f->size) == 0)
 				continue;
 		}
+		/* A mask wider than the field's values ("vid prefix 16") only as a prefix. */
+		if (prefix < 0 && !flow_within(mk, full, f->size))
+			prefix = flow_prefix_len(mk, f->size);
 		if (prefix >= 0) {
 			flow_print(out, " %s prefix %d", f->name, prefix);
 		} else {
