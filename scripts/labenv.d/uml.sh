@@ -11,6 +11,13 @@
 # files inside never collide with the host's. hostfs writes reach the host file
 # at once (write-through), which is how CMD's output and exit status come back:
 # CMD writes to files in a host temporary folder that this side follows live.
+# linux.uml itself always exits 0 after a power-off, so its status says nothing
+# about CMD's. The generated init script is PID 1 inside: the kernel ignores
+# signals PID 1 has no handler for, and if PID 1 ever exited the kernel would
+# panic, so init never exits; it powers off with reboot(2). On this side the
+# kernel and its helper processes get a process group of their own, killed
+# as one on SIGINT/SIGTERM/SIGHUP, at the deadline, or by a watchdog when this
+# shell dies (even by SIGKILL).
 #
 # Inside there is one CPU and no hugetlbfs: run DPDK with --no-huge -m 256 and
 # map lcores onto CPU 0 (--lcores=0@0,1@0).
