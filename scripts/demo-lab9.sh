@@ -40,7 +40,8 @@ inner() {
 	"$PROG" "$@" --no-pci --file-prefix="demo_lab9_$$" --vdev="net_tap0,iface=$iface" -- \
 		"${app[@]}" <&7 >"$work/out.log" 2>&1 &
 	pid=$!
-	trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$work"' EXIT
+	trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$work"
+		"$ROOT/scripts/labenv.sh" clean "demo_lab9_$$" >/dev/null 2>&1' EXIT
 	for i in $(seq 200); do
 		grep -q "ready:" "$work/out.log" && break
 		kill -0 $pid 2>/dev/null || { cat "$work/out.log"; return 1; }
@@ -98,6 +99,7 @@ inner() {
 	echo "quit" >&7
 	wait $pid || true
 	trap - EXIT
+	"$ROOT/scripts/labenv.sh" clean "demo_lab9_$$" >/dev/null 2>&1 || true
 	echo
 	echo "--- report ($work/report.json)"
 	cat "$work/report.json" 2>/dev/null | head -c 400; echo ...
