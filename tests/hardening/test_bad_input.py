@@ -9,6 +9,8 @@ signal, no "Segmentation fault", no sanitizer report.
 
 lab8_secondary reads its options only after attaching to a primary, so its
 rows run against a live lab8_primary (hugepages needed; they skip without).
+Each program's --help is read too: an option it lists with no row here fails
+the test, so a new option cannot slip past the table.
 
     /usr/bin/python3 tests/hardening/test_bad_input.py [PROGRAM...]
 """
@@ -85,6 +87,7 @@ def common_rows():
 PROGRAMS = {
     "lab8_primary": {
         "vdevs": ["net_null0"],
+        "flags": ["--no-status"],
         "rows": number_rows("--port", 31) + [("--port", "nonexistent port", ["--port", "5"])] +
         number_rows("--rxq", 16) +
         number_rows("--ring-size", 65536) + number_rows("--mbufs", 1048576) + common_rows(),
@@ -93,6 +96,7 @@ PROGRAMS = {
         "secondary": True,
         # --role comes first so every other row reaches the option it tests.
         "base": ["--role", "enterprise", "--quiet"],
+        "flags": ["--quiet", "--no-watch"],
         "rows": name_rows("--role") + number_rows("--sample", 4294967295) + [
             ("--queues", "missing value", ["--queues"]),
             ("--queues", "not a number", ["--queues", "a-b"]),
@@ -105,6 +109,7 @@ PROGRAMS = {
     "lab9_flow_classifier": {
         "vdevs": ["net_null0"],
         "base": ["--fallback", "software", "--duration", "1"],
+        "flags": ["--interactive", "--probe"],
         "rows": name_rows("--fallback") + number_rows("--port", 31) +
         [("--port", "nonexistent port", ["--port", "5"])] +
         number_rows("--duration", 86400) + number_rows("--bench", 3600) +
@@ -115,6 +120,7 @@ PROGRAMS = {
         ] + common_rows(),
     },
     "numa_check": {
+        "flags": ["--strict", "--wrong-socket", "--latency", "--sweep", "--self-test"],
         "rows": number_rows("--buffer-mib", 65536) + number_rows("--reps", 1000) +
         number_rows("--loads", 10000000000) + number_rows("--queues", 64) +
         in_file_rows("--topology") + out_file_rows("--json") + [
@@ -128,6 +134,7 @@ PROGRAMS = {
         ] + common_rows(),
     },
     "false_sharing_bench": {
+        "flags": ["--stride-sweep"],
         "rows": name_rows("--layouts") + name_rows("--op") +
         number_rows("--iterations", 1000000000) + number_rows("--repeat", 1000) +
         out_file_rows("--csv") + out_file_rows("--json") + common_rows(),
@@ -185,6 +192,23 @@ def run_row(prog, spec, prefix, opt, what, args):
     return rc, out, argv
 
 
+# EAL options a --help text may mention; the EAL checks those itself.
+EAL_OPTIONS = {"--file-prefix", "--proc-type", "--lcores", "--vdev", "--no-pci", "--no-huge",
+               "--in-memory", "--base-virtaddr", "--log-level", "--socket-mem"}
+
+
+def check_help_covered(prog, spec, out):
+    """Every option --help lists has rows here (or is a flag), and the reverse."""
+    listed = set(re.findall(r"(?<![\w-])--[a-z][a-z0-9-]*", "\n".join(answer_lines(out))))
+    listed -= EAL_OPTIONS | {"--help"}
+    tested = {opt for opt, _, _ in spec["rows"] if opt.startswith("--") and opt != "--bogus"}
+    flags = set(spec.get("flags", []))
+    t.check(listed and listed <= tested | flags, f"{prog}: every option its --help lists has rows",
+            f"no rows for {sorted(listed - tested - flags)} (a new option? add it to PROGRAMS)")
+    t.check(tested | flags <= listed, f"{prog}: --help lists every option tested here",
+            f"not in --help: {sorted((tested | flags) - listed)}")
+
+
 def start_primary():
     """A lab8_primary for the secondary's rows; None (with a skip line) when impossible."""
     if not labtest.hugetlbfs_mounts() or labtest.hugepages_free() < 64:
@@ -209,6 +233,7 @@ for prog, spec in PROGRAMS.items():
         prim, prefix = start_primary()
         if prim is None:
             continue
+    jobs.append((prog, spec, prefix or t.prefix(f"{prog[:6]}h"), "--help", "help", ["--help"]))
     for i, (opt, what, args) in enumerate(spec["rows"]):
         jobs.append((prog, spec, prefix or t.prefix(f"{prog[:6]}{i}"), opt, what, args))
 
@@ -221,6 +246,9 @@ with concurrent.futures.ThreadPoolExecutor(max_workers=3) as pool:
     for job, future in zip(jobs, futures):
         prog, spec, prefix, opt, what, args = job
         rc, out, argv = future.result() if future else run_row(*job)
+        if what == "help":
+            check_help_covered(prog, spec, out)
+            continue
         why = judge(prog, opt, what, argv, rc, out)
         shown = " ".join(args) if args else ""
         lines = answer_lines(out)
