@@ -617,14 +617,19 @@ main(int argc, char **argv)
 		goto fail;
 	}
 
-	pool = lab_mbuf_pool_create(LAB8_MBUF_POOL, opts.nb_mbufs, opts.port_id);
+	socket = lab_port_numa_socket(opts.port_id);
+	/* Kill-safe driver: see LAB8_POOL_OPS. */
+	pool = lab_mbuf_pool_create_by_ops(LAB8_MBUF_POOL, opts.nb_mbufs, socket, LAB8_POOL_OPS);
 	if (pool == NULL)
 		goto fail;
-	socket = lab_port_numa_socket(opts.port_id);
 	for (r = 0; r < LAB8_ROLE_MAX; r++) {
-		/* One producer (this loop); any number of consumers of the role. */
+		/*
+		 * One producer (this loop), one consumer (the role's secondary,
+		 * which refuses a second): single-consumer dequeues never wait
+		 * for another consumer's tail, so a killed one cannot wedge it.
+		 */
 		rings[r] = rte_ring_create(lab8_role_ring(r), opts.ring_size, socket,
-			RING_F_SP_ENQ | RING_F_EXACT_SZ);
+			RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
 		if (rings[r] == NULL) {
 			LAB_LOG(ERR, "cannot create ring %s (%u entries) on socket %d: %s",
 				lab8_role_ring(r), opts.ring_size, socket, rte_strerror(rte_errno));

@@ -316,6 +316,41 @@ process_burst(struct rte_mbuf **pkts, uint16_t n, uint64_t *countdown)
 	return printed;
 }
 
+/*
+ * rte_pktmbuf_free_bulk() without this lcore id's mempool cache: a process
+ * killed half-way through a cache update leaves the cache to the next
+ * process on that lcore id with stale or duplicate entries, and its flush
+ * is the long pool operation a kill would interrupt. Straight to the
+ * (lock-free) pool, a kill strands at most this burst.
+ */
+static void
+free_uncached(struct rte_mbuf **pkts, uint16_t n)
+{
+	void *batch[LAB8_BURST];
+	struct rte_mempool *batch_pool = NULL;
+	unsigned int nb = 0;
+	uint16_t i;
+
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *seg, *next;
+
+		for (seg = pkts[i]; seg != NULL; seg = next) {
+			next = seg->next;
+			seg = rte_pktmbuf_prefree_seg(seg);
+			if (seg == NULL)
+				continue;
+			if (nb == RTE_DIM(batch) || (nb > 0 && seg->pool != batch_pool)) {
+				rte_mempool_generic_put(batch_pool, batch, nb, NULL);
+				nb = 0;
+			}
+			batch_pool = seg->pool;
+			batch[nb++] = seg;
+		}
+	}
+	if (nb > 0)
+		rte_mempool_generic_put(batch_pool, batch, nb, NULL);
+}
+
 static void
 main_loop(void)
 {
@@ -365,7 +400,7 @@ main_loop(void)
 		__atomic_store_n(&slot->counters.taken, local.taken, __ATOMIC_RELAXED);
 		if (process_burst(pkts, n, &countdown))
 			fflush(stdout);
-		rte_pktmbuf_free_bulk(pkts, n);
+		free_uncached(pkts, n);
 		local.freed += n;
 		publish();
 	}
@@ -438,6 +473,30 @@ check_lcores(void)
 	return 0;
 }
 
+/* Ring mode: 0 when no other live secondary reads this role's ring, -EBUSY otherwise. */
+static int
+check_ring_consumer(void)
+{
+	unsigned int s;
+
+	if (opts.direct)
+		return 0;
+	for (s = 0; s < LAB8_MAX_SECONDARIES; s++) {
+		const struct lab8_slot *o = &info->slots[s];
+		uint32_t st = __atomic_load_n(&o->state, __ATOMIC_ACQUIRE);
+
+		if (o == slot || (st != LAB8_SLOT_CLAIMED && st != LAB8_SLOT_ATTACHED) ||
+		    o->direct || o->role != (uint32_t)opts.role || !pid_alive(o->pid))
+			continue;
+		LAB_LOG(ERR, "the %s secondary pid %d already reads ring %s: a ring has one "
+			"consumer here (a killed one of several would wedge it). Stop that one, "
+			"or read queues directly with --queues", lab8_role_name(opts.role), o->pid,
+			lab8_role_ring(opts.role));
+		return -EBUSY;
+	}
+	return 0;
+}
+
 static int
 claim_slot(void)
 {
@@ -469,7 +528,7 @@ claim_slot(void)
 		lab8_lcore_set(slot->lcores, lcore);
 	memset(&slot->counters, 0, sizeof(slot->counters));
 
-	if (check_lcores() < 0) {
+	if (check_lcores() < 0 || check_ring_consumer() < 0) {
 		__atomic_store_n(&slot->state, LAB8_SLOT_FREE, __ATOMIC_RELEASE);
 		slot = NULL;
 		return -EBUSY;
@@ -702,9 +761,7 @@ main(int argc, char **argv)
 	if (primary_gone != NULL)
 		exit_primary_gone(primary_gone);
 
-	/* Clean exit: nothing is held mid-burst; hand back this lcore's cache too. */
-	if (pool->cache_size != 0)
-		rte_mempool_cache_flush(rte_mempool_default_cache(pool, rte_lcore_id()), pool);
+	/* Clean exit: nothing is held mid-burst, and no lcore cache was used. */
 	if (watching) {
 		watch_stop = true;
 		pthread_join(watch_tid, NULL);

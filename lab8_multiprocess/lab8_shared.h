@@ -29,6 +29,19 @@
 #define LAB8_RING_MOBILITY   "RX_TO_MOBILITY"
 #define LAB8_INFO_MZ         "LAB8_INFO"
 
+/*
+ * What a SIGKILL may break. A process killed inside a multi-producer or
+ * multi-consumer ring operation has moved the ring's head but not its
+ * tail, and every later process spins forever waiting for that tail (the
+ * fault drill, scripts/drill-lab8.sh, wedged the default "ring_mp_mc" pool
+ * in most runs). So MBUF_POOL uses the lock-free stack driver, where a kill
+ * loses at most the objects of the interrupted operation, secondaries
+ * free straight to it (their lcore caches are never used), and each role
+ * ring has a single consumer: a restarted consumer simply skips the slots
+ * its killed predecessor had claimed.
+ */
+#define LAB8_POOL_OPS        "lf_stack"
+
 /* "LAB8" and a layout version: a secondary built from another layout refuses. */
 #define LAB8_INFO_MAGIC      0x4c414238u
 #define LAB8_INFO_VERSION    1u

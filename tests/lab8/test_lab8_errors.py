@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Lab 8 refusals: a secondary with no primary or a wrong --file-prefix, a
 second primary on a live prefix, a secondary on an lcore id already in use,
-and bad options. Each must give a clear one-line reason, exit non-zero and
-never crash; the running primary must carry on."""
+a second consumer of a role's ring, and bad options. Each must give a clear
+one-line reason, exit non-zero and never crash; the running primary must carry on."""
 
 import signal
 
@@ -62,6 +62,11 @@ mob = l8.secondary(t, p, "2@1", "mobility", ["--quiet"])
 t.check(mob.wait_for("Ctrl-C to stop", 15), "--lcores=2@1 (fresh id on a busy CPU) is accepted",
         mob.output()[-800:])
 
+# One consumer per ring: a second ring-mode secondary of a role is refused.
+refused(l8.secondary(t, p, "3@1", "mobility", ["--quiet"]),
+        "a second mobility secondary on RX_TO_MOBILITY", "already reads ring RX_TO_MOBILITY")
+t.check(mob.stop(signal.SIGINT) == 0, "mobility secondary exits 0 on SIGINT")
+
 auto = l8.secondary(t, p, "3@1", "mobility", ["--quiet"], proc_type="auto")
 t.check(auto.wait_for("Ctrl-C to stop", 15) and "secondary process" in auto.output(),
         "--proc-type=auto with a live primary attaches as a secondary", auto.output()[-800:])
@@ -88,7 +93,6 @@ for app, text in [(["--rxq", "0"], "--rxq: '0'"), (["--port", "3"], "port 3 does
                                           vdevs=["net_null0"]), app=app),
             f"primary {' '.join(app)}", text)
 
-t.check(ent.stop(signal.SIGINT) == 0 and mob.stop(signal.SIGINT) == 0,
-        "secondaries exit 0 on SIGINT")
+t.check(ent.stop(signal.SIGINT) == 0, "enterprise secondary exits 0 on SIGINT")
 t.check(prim.stop(signal.SIGINT) == 0, "primary exits 0 on SIGINT")
 t.done()
