@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <ctype.h>
 #include <errno.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +13,7 @@
 
 /* Options are parsed before and after EAL init alike, so errors go to stderr too. */
 static int
-lab_opt_error(const char *opt, const char *value, uint64_t min, uint64_t max)
+lab_opt_number_error(const char *opt, const char *value, uint64_t min, uint64_t max)
 {
 	LAB_LOG(ERR, "%s: '%s' is not a number from %" PRIu64 " to %" PRIu64,
 		opt, value ? value : "", min, max);
@@ -41,7 +42,7 @@ lab_parse_u64(const char *opt, const char *value, uint64_t min, uint64_t max, ui
 	uint64_t v;
 
 	if (lab_parse_u64_prefix(value, &v, &end) < 0 || *end != '\0' || v < min || v > max)
-		return lab_opt_error(opt, value, min, max);
+		return lab_opt_number_error(opt, value, min, max);
 	*out = v;
 	return 0;
 }
@@ -123,4 +124,35 @@ lab_check_writable(const char *opt, const char *path)
 		return -EINVAL;
 	}
 	return 0;
+}
+
+int
+lab_opt_error(int getopt_ret, char **argv)
+{
+	const char *arg = argv[optind - 1];
+	char name[64];
+
+	/*
+	 * A long option is the argument getopt just passed (cut at any '=');
+	 * a short one is optopt, since in a cluster like -xy optind may not
+	 * have moved past it.
+	 */
+	if (strncmp(arg, "--", 2) == 0)
+		snprintf(name, sizeof(name), "%.*s", (int)strcspn(arg, "="), arg);
+	else
+		snprintf(name, sizeof(name), "-%c", optopt);
+	if (getopt_ret == ':')
+		LAB_LOG(ERR, "%s needs a value (see --help)", name);
+	else
+		LAB_LOG(ERR, "unknown option '%s' (see --help)", name);
+	return -EINVAL;
+}
+
+int
+lab_opt_no_extra(int argc, char **argv)
+{
+	if (optind >= argc)
+		return 0;
+	LAB_LOG(ERR, "unexpected argument '%s' (see --help)", argv[optind]);
+	return -EINVAL;
 }

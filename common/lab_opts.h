@@ -29,4 +29,14 @@ int lab_parse_range(const char *opt, const char *value, uint64_t min, uint64_t m
 int lab_check_readable(const char *opt, const char *path);
 int lab_check_writable(const char *opt, const char *path);
 
+/*
+ * The one line for what getopt_long() returned for a bad option: ':' (a
+ * value is missing) or '?' (unknown option). Needs opterr = 0 and an
+ * optstring that starts with ':'. Always returns -EINVAL.
+ */
+int lab_opt_error(int getopt_ret, char **argv);
+
+/* Refuses anything left after the options (argv[optind] on): 0 or -EINVAL. */
+int lab_opt_no_extra(int argc, char **argv);
+
 #endif /* LAB_OPTS_H */

@@ -642,18 +642,12 @@ fs_parse_args(int argc, char **argv, struct fs_config *cfg)
 		case OPT_HELP:
 			fs_usage(argv[0]);
 			return 1;
-		case ':':
-			LAB_LOG(ERR, "%s needs a value (see --help)", argv[optind - 1]);
-			return -EINVAL;
 		default:
-			LAB_LOG(ERR, "unknown option '%s' (see --help)", argv[optind - 1]);
-			return -EINVAL;
+			return lab_opt_error(opt, argv);
 		}
 	}
-	if (optind < argc) {
-		LAB_LOG(ERR, "unexpected argument '%s' (see --help)", argv[optind]);
+	if (lab_opt_no_extra(argc, argv) < 0)
 		return -EINVAL;
-	}
 	/*
 	 * Opened only once every option is known to be good, so a typo elsewhere
 	 * never truncates an existing file; still before measuring, so a bad

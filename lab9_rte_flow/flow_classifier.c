@@ -163,12 +163,8 @@ parse_args(int argc, char **argv)
 		case 'h':
 			usage(argv[0]);
 			exit(0);
-		case ':':
-			LAB_LOG(ERR, "%s needs a value", argv[optind - 1]);
-			return -EINVAL;
 		default:
-			LAB_LOG(ERR, "unknown option '%s' (see --help)", argv[optind - 1]);
-			return -EINVAL;
+			return lab_opt_error(c, argv);
 		}
 	}
 	if (optind < argc) {

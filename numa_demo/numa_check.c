@@ -147,18 +147,12 @@ numa_parse_args(int argc, char **argv, struct numa_options *o)
 		case OPT_HELP:
 			numa_usage(argv[0]);
 			return 1;
-		case ':':
-			LAB_LOG(ERR, "%s needs a value (see --help)", argv[optind - 1]);
-			return -EINVAL;
 		default:
-			LAB_LOG(ERR, "unknown option '%s' (see --help)", argv[optind - 1]);
-			return -EINVAL;
+			return lab_opt_error(opt, argv);
 		}
 	}
-	if (optind < argc) {
-		LAB_LOG(ERR, "unexpected argument '%s' (see --help)", argv[optind]);
+	if (lab_opt_no_extra(argc, argv) < 0)
 		return -EINVAL;
-	}
 	if (o->topology_file != NULL && (o->latency || o->self_test)) {
 		LAB_LOG(ERR, "--latency/--sweep/--self-test measure this machine: they cannot be "
 			"combined with --topology");
