@@ -79,7 +79,7 @@ remove_prefix() {
 	local prefix=$1 mnt
 	rm -rf "${RUNTIME_DIR:?}/$prefix"
 	for mnt in $(hugetlbfs_mounts); do
-		rm -f "$mnt/${prefix}map_"* "$mnt/${prefix}"_*
+		rm -f "$mnt/${prefix}map_"*
 	done
 }
 
