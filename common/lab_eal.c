@@ -12,13 +12,13 @@
 #include "lab_eal.h"
 #include "lab_log.h"
 
-volatile bool lab_force_quit;
+volatile sig_atomic_t lab_force_quit;
 
 static void
 lab_signal_handler(int signum)
 {
 	(void)signum;
-	lab_force_quit = true;
+	lab_force_quit = 1;
 }
 
 static int

@@ -7,11 +7,12 @@
 #ifndef LAB_EAL_H
 #define LAB_EAL_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 
 /* Set by SIGINT/SIGTERM; every main loop polls it and then prints its counters. */
-extern volatile bool lab_force_quit;
+extern volatile sig_atomic_t lab_force_quit;
 
 /*
  * Runs rte_eal_init(), registers "user.lab.<log_name>" and installs the

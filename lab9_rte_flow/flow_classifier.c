@@ -258,7 +258,8 @@ rx_worker(void *arg)
 	return 0;
 }
 
-void
+/* Sum over the rx lcores. */
+static void
 flow_matrix_total(struct flow_matrix *sum)
 {
 	unsigned int lcore, q, c;

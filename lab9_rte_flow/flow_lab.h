@@ -109,9 +109,6 @@ struct flow_soft_rule {
 void flow_soft_classify(struct flow_soft_rule *rules, unsigned int nb_rules,
 		const struct rte_mbuf *m, struct flow_soft_verdict *v);
 
-/* True when the rule's pattern matches m (exported for the matrix tests). */
-bool flow_soft_match(const struct flow_rule *rule, const struct rte_mbuf *m);
-
 /* Toeplitz hash of the IPv4 addresses and L4 ports with the default RSS key. */
 uint32_t flow_soft_rss_hash(const struct rte_mbuf *m);
 
@@ -171,8 +168,6 @@ unsigned int flow_table_texts(const char **texts, unsigned int max);
 void flow_table_soft_begin(void);
 void flow_table_soft_end(void);
 void flow_table_soft_classify(const struct rte_mbuf *m, struct flow_soft_verdict *v);
-/* Software RETA in force: queue for a hash. */
-uint16_t flow_table_soft_reta(uint32_t hash);
 
 /*
  * Checks whether the port can create rules at all: validate and create a
@@ -183,11 +178,6 @@ int flow_table_probe_support(uint16_t port_id, FILE *out);
 
 /* --probe: the course's rule patterns and the actions, validated and created. */
 void flow_table_probe_table(uint16_t port_id, FILE *out);
-
-/* Prints "rte_flow_error TYPE_NAME: message (concerns: pattern item 2 (tcp))". */
-void flow_error_print(FILE *out, const char *what, int ret,
-		const struct rte_flow_error *error, const struct flow_rule *rule);
-const char *flow_error_type_name(enum rte_flow_error_type type);
 
 /* flow_classifier.c: the matrix. */
 
@@ -206,8 +196,6 @@ struct flow_matrix {
 	uint64_t generation;        /* reset requests this lcore has carried out */
 } __rte_cache_aligned;
 
-/* Sum over the rx lcores. */
-void flow_matrix_total(struct flow_matrix *sum);
 /* Asks every rx lcore to zero its block and waits until they have. */
 void flow_matrix_reset(void);
 /* The table and the PASS/FAIL checks; returns the number of failed checks. */

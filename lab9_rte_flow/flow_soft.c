@@ -175,7 +175,8 @@ flow_walk_item(const struct rte_mbuf *m, struct flow_walk *w, const struct rte_f
 	}
 }
 
-bool
+/* True when the rule's pattern matches m. */
+static bool
 flow_soft_match(const struct flow_rule *rule, const struct rte_mbuf *m)
 {
 	struct flow_walk w = { .off = 0, .ether_type = 0, .l4_proto = -1, .udp_dport = -1,

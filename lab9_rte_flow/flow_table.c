@@ -74,7 +74,7 @@ static const char * const flow_error_names[] = {
 	[RTE_FLOW_ERROR_TYPE_STATE] = "STATE",
 };
 
-const char *
+static const char *
 flow_error_type_name(enum rte_flow_error_type type)
 {
 	if ((unsigned int)type < RTE_DIM(flow_error_names) && flow_error_names[type] != NULL)
@@ -146,7 +146,8 @@ flow_error_part(const struct rte_flow_error *e, const struct flow_rule *r, char 
 	}
 }
 
-void
+/* Prints "rte_flow_error TYPE_NAME: message (concerns: pattern item 2 (tcp))". */
+static void
 flow_error_print(FILE *out, const char *what, int ret, const struct rte_flow_error *error,
 		const struct flow_rule *rule)
 {
@@ -774,12 +775,6 @@ flow_table_soft_classify(const struct rte_mbuf *m, struct flow_soft_verdict *v)
 	flow_soft_classify(table.soft_rules, table.nb_soft_rules, m, v);
 	if (v->queue < 0 && !v->drop)
 		v->queue = (int16_t)table.soft_reta[flow_soft_rss_hash(m) % FLOW_SOFT_RETA_SIZE];
-}
-
-uint16_t
-flow_table_soft_reta(uint32_t hash)
-{
-	return table.soft_reta[hash % FLOW_SOFT_RETA_SIZE];
 }
 
 int
