@@ -109,6 +109,18 @@ lab_cpu_model(char *buf, size_t len)
 	fclose(f);
 }
 
+int
+lab_lcore_cpu(unsigned int lcore_id)
+{
+	rte_cpuset_t set = rte_lcore_cpuset(lcore_id);
+	int cpu;
+
+	for (cpu = 0; cpu < CPU_SETSIZE; cpu++)
+		if (CPU_ISSET(cpu, &set))
+			return cpu;
+	return -1;
+}
+
 void
 lab_print_platform(FILE *f)
 {
@@ -119,15 +131,9 @@ lab_print_platform(FILE *f)
 
 	lab_cpu_model(model, sizeof(model));
 	RTE_LCORE_FOREACH(lcore) {
-		/* rte_lcore_to_cpu_id() is the core id within its socket, not the CPU. */
-		rte_cpuset_t set = rte_lcore_cpuset(lcore);
-		int cpu;
-
-		for (cpu = 0; cpu < CPU_SETSIZE && !CPU_ISSET(cpu, &set); cpu++)
-			;
 		if (pos < (int)sizeof(lcores))
 			pos += snprintf(lcores + pos, sizeof(lcores) - pos, "%s%u@cpu%d",
-				pos ? "," : "", lcore, cpu);
+				pos ? "," : "", lcore, lab_lcore_cpu(lcore));
 	}
 	fprintf(f, "# DPDK version : %s\n", rte_version());
 	fprintf(f, "# CPU model    : %s\n", model);

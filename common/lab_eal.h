@@ -33,6 +33,13 @@ const char *lab_file_prefix(void);
  */
 void lab_report_missing(const char *kind, const char *name);
 
+/*
+ * The first CPU an lcore runs on. Not rte_lcore_to_cpu_id(): that is the
+ * core id within its socket, which differs from the CPU on SMT or
+ * multi-socket machines. -1 for an lcore with no CPU.
+ */
+int lab_lcore_cpu(unsigned int lcore_id);
+
 /* DPDK version, CPU model, lcores in use and NUMA node count, one line each. */
 void lab_print_platform(FILE *f);
 
