@@ -27,35 +27,24 @@ lab_port_numa_socket(uint16_t port_id)
 }
 
 struct rte_mempool *
-lab_mbuf_pool_create_by_ops(const char *name, unsigned int nb_mbufs, int socket_id,
-		const char *ops_name)
+lab_mbuf_pool_create_on(const char *name, unsigned int nb_mbufs, int socket_id)
 {
 	struct rte_mempool *mp;
 
-	mp = rte_pktmbuf_pool_create_by_ops(name, nb_mbufs, LAB_MBUF_CACHE, 0,
-			RTE_MBUF_DEFAULT_BUF_SIZE, socket_id, ops_name);
+	mp = rte_pktmbuf_pool_create(name, nb_mbufs, LAB_MBUF_CACHE, 0,
+			RTE_MBUF_DEFAULT_BUF_SIZE, socket_id);
 	if (mp == NULL) {
 		int err = rte_errno;
 
-		LAB_LOG(ERR, "cannot create mbuf pool %s (%u mbufs, %s) on socket %d: %s%s", name,
-			nb_mbufs, ops_name != NULL ? ops_name : "default ops", socket_id,
-			rte_strerror(err),
+		LAB_LOG(ERR, "cannot create mbuf pool %s (%u mbufs) on socket %d: %s%s", name,
+			nb_mbufs, socket_id, rte_strerror(err),
 			err == EEXIST ? " (a primary already owns it: secondaries must look it up)" :
-			err == ENOMEM ? " (reserve more hugepages: ./scripts/labenv.sh hugepages)" :
-			ops_name != NULL ? " (is that mempool driver loaded?)" : "");
+			err == ENOMEM ? " (reserve more hugepages: ./scripts/labenv.sh hugepages)" : "");
 		rte_errno = err;
 		return NULL;
 	}
-	LAB_LOG(INFO, "mbuf pool %s: %u mbufs on socket %d%s%s", name, nb_mbufs, mp->socket_id,
-		ops_name != NULL ? ", mempool driver " : "", ops_name != NULL ? ops_name : "");
+	LAB_LOG(INFO, "mbuf pool %s: %u mbufs on socket %d", name, nb_mbufs, mp->socket_id);
 	return mp;
-}
-
-struct rte_mempool *
-lab_mbuf_pool_create_on(const char *name, unsigned int nb_mbufs, int socket_id)
-{
-	/* NULL: the platform's best ops, as rte_pktmbuf_pool_create() picks them. */
-	return lab_mbuf_pool_create_by_ops(name, nb_mbufs, socket_id, NULL);
 }
 
 struct rte_mempool *

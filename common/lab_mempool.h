@@ -31,13 +31,6 @@ struct rte_mempool *lab_mbuf_pool_create_on(const char *name, unsigned int nb_mb
 		int socket_id);
 
 /*
- * As lab_mbuf_pool_create_on() with a named mempool driver ("ring_mp_mc",
- * "lf_stack", ...); NULL picks the default like rte_pktmbuf_pool_create().
- */
-struct rte_mempool *lab_mbuf_pool_create_by_ops(const char *name, unsigned int nb_mbufs,
-		int socket_id, const char *ops_name);
-
-/*
  * Secondary side: finds the pool the primary made. On failure logs which
  * pool and which --file-prefix were looked for, and returns NULL.
  */

@@ -63,6 +63,8 @@ static struct primary_opts opts = {
 static struct lab8_info *info;
 static struct rte_mempool *pool;
 static struct rte_ring *rings[LAB8_ROLE_MAX];
+/* Mbufs the secondaries are done with: this process frees them (see lab8_shared.h). */
+static struct rte_ring *done_rings[LAB8_ROLE_MAX];
 
 /* Queues this process polls; a direct-queue secondary takes some away. */
 static uint16_t polled[LAB8_MAX_QUEUES];
@@ -483,6 +485,32 @@ print_final(void)
 	fflush(stdout);
 }
 
+/*
+ * Frees what the secondaries handed back, up to max_bursts bursts per
+ * role; returns how many mbufs.
+ */
+static unsigned int
+free_done(unsigned int max_bursts)
+{
+	struct rte_mbuf *pkts[LAB8_BURST];
+	unsigned int r, b, total = 0;
+
+	for (r = 0; r < LAB8_ROLE_MAX; r++) {
+		for (b = 0; b < max_bursts; b++) {
+			unsigned int n = rte_ring_sc_dequeue_burst(done_rings[r], (void **)pkts,
+				LAB8_BURST, NULL);
+
+			if (n == 0)
+				break;
+			rte_pktmbuf_free_bulk(pkts, n);
+			total += n;
+			if (n < LAB8_BURST)
+				break;
+		}
+	}
+	return total;
+}
+
 /* Receives on every queue this process still polls, bursts into the rings. */
 static void
 rx_loop(void)
@@ -521,6 +549,8 @@ rx_loop(void)
 				pc->ring_full_drops[role] += n - sent;
 			}
 		}
+		/* As many bursts back per role as its queues can bring in per loop. */
+		free_done(nb_polled);
 
 		/* rdtsc costs ~10 ns here: look at the clock every 64 loops only. */
 		if ((++polls & LAB8_POLLS_PER_CLOCK) != 0)
@@ -617,11 +647,10 @@ main(int argc, char **argv)
 		goto fail;
 	}
 
-	socket = lab_port_numa_socket(opts.port_id);
-	/* Kill-safe driver: see LAB8_POOL_OPS. */
-	pool = lab_mbuf_pool_create_by_ops(LAB8_MBUF_POOL, opts.nb_mbufs, socket, LAB8_POOL_OPS);
+	pool = lab_mbuf_pool_create(LAB8_MBUF_POOL, opts.nb_mbufs, opts.port_id);
 	if (pool == NULL)
 		goto fail;
+	socket = lab_port_numa_socket(opts.port_id);
 	for (r = 0; r < LAB8_ROLE_MAX; r++) {
 		/*
 		 * One producer (this loop), one consumer (the role's secondary,
@@ -633,6 +662,15 @@ main(int argc, char **argv)
 		if (rings[r] == NULL) {
 			LAB_LOG(ERR, "cannot create ring %s (%u entries) on socket %d: %s",
 				lab8_role_ring(r), opts.ring_size, socket, rte_strerror(rte_errno));
+			goto fail;
+		}
+		/* Room for every mbuf of the pool: a secondary's enqueue never fails. */
+		done_rings[r] = rte_ring_create(lab8_role_done_ring(r), opts.nb_mbufs, socket,
+			RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
+		if (done_rings[r] == NULL) {
+			LAB_LOG(ERR, "cannot create ring %s (%u entries) on socket %d: %s",
+				lab8_role_done_ring(r), opts.nb_mbufs, socket,
+				rte_strerror(rte_errno));
 			goto fail;
 		}
 	}
@@ -670,6 +708,8 @@ main(int argc, char **argv)
 
 	stop_secondaries();
 	scan_slots();
+	while (free_done(UINT_MAX) > 0)
+		;
 	print_final();
 	lab_port_close(opts.port_id);
 	rte_eal_cleanup();

@@ -71,6 +71,8 @@ static struct secondary_opts opts = {
 static struct lab8_info *info;
 static struct rte_mempool *pool;
 static struct rte_ring *ring;
+/* Ring mode: where processed mbufs go back to the primary (see lab8_shared.h). */
+static struct rte_ring *done_ring;
 static struct lab8_slot *slot;
 
 /* Set by the watch thread; the main loop stops touching shared memory. */
@@ -317,38 +319,19 @@ process_burst(struct rte_mbuf **pkts, uint16_t n, uint64_t *countdown)
 }
 
 /*
- * rte_pktmbuf_free_bulk() without this lcore id's mempool cache: a process
- * killed half-way through a cache update leaves the cache to the next
- * process on that lcore id with stale or duplicate entries, and its flush
- * is the long pool operation a kill would interrupt. Straight to the
- * (lock-free) pool, a kill strands at most this burst.
+ * Ring mode: back to the primary, which alone frees into MBUF_POOL. Direct
+ * mode: the PMD allocates in this process anyway, so free here.
  */
-static void
-free_uncached(struct rte_mbuf **pkts, uint16_t n)
+static inline void
+hand_back(struct rte_mbuf **pkts, uint16_t n)
 {
-	void *batch[LAB8_BURST];
-	struct rte_mempool *batch_pool = NULL;
-	unsigned int nb = 0;
-	uint16_t i;
+	unsigned int sent = 0;
 
-	for (i = 0; i < n; i++) {
-		struct rte_mbuf *seg, *next;
-
-		for (seg = pkts[i]; seg != NULL; seg = next) {
-			next = seg->next;
-			seg = rte_pktmbuf_prefree_seg(seg);
-			if (seg == NULL)
-				continue;
-			if (nb == RTE_DIM(batch) || (nb > 0 && seg->pool != batch_pool)) {
-				rte_mempool_generic_put(batch_pool, batch, nb, NULL);
-				nb = 0;
-			}
-			batch_pool = seg->pool;
-			batch[nb++] = seg;
-		}
-	}
-	if (nb > 0)
-		rte_mempool_generic_put(batch_pool, batch, nb, NULL);
+	if (done_ring != NULL)
+		sent = rte_ring_sp_enqueue_burst(done_ring, (void **)pkts, n, NULL);
+	/* Never in ring mode: the ring has room for every mbuf of the pool. */
+	if (unlikely(sent < n))
+		rte_pktmbuf_free_bulk(&pkts[sent], n - sent);
 }
 
 static void
@@ -400,7 +383,7 @@ main_loop(void)
 		__atomic_store_n(&slot->counters.taken, local.taken, __ATOMIC_RELAXED);
 		if (process_burst(pkts, n, &countdown))
 			fflush(stdout);
-		free_uncached(pkts, n);
+		hand_back(pkts, n);
 		local.freed += n;
 		publish();
 	}
@@ -674,10 +657,26 @@ attach(void)
 			lab_report_missing("ring", lab8_role_ring(opts.role));
 			return -ENOENT;
 		}
+		done_ring = rte_ring_lookup(lab8_role_done_ring(opts.role));
+		if (done_ring == NULL) {
+			lab_report_missing("ring", lab8_role_done_ring(opts.role));
+			return -ENOENT;
+		}
 	}
 	ret = claim_slot();
 	if (ret < 0)
 		return ret;
+	if (done_ring != NULL) {
+		/*
+		 * We are its only producer now (claim_slot() checked): a
+		 * predecessor killed inside its enqueue moved the head but not
+		 * the tail. Drop that unfinished enqueue, or the primary would
+		 * free the half-written slots when our first one completes.
+		 */
+		__atomic_store_n(&done_ring->prod.head,
+			__atomic_load_n(&done_ring->prod.tail, __ATOMIC_ACQUIRE),
+			__ATOMIC_RELEASE);
+	}
 	if (opts.direct) {
 		ret = ask_for_queues();
 		if (ret < 0) {
@@ -761,7 +760,9 @@ main(int argc, char **argv)
 	if (primary_gone != NULL)
 		exit_primary_gone(primary_gone);
 
-	/* Clean exit: nothing is held mid-burst, and no lcore cache was used. */
+	/* Clean exit: nothing is held mid-burst; hand back this lcore's cache too. */
+	if (pool->cache_size != 0)
+		rte_mempool_cache_flush(rte_mempool_default_cache(pool, rte_lcore_id()), pool);
 	if (watching) {
 		watch_stop = true;
 		pthread_join(watch_tid, NULL);

@@ -30,17 +30,20 @@
 #define LAB8_INFO_MZ         "LAB8_INFO"
 
 /*
- * What a SIGKILL may break. A process killed inside a multi-producer or
- * multi-consumer ring operation has moved the ring's head but not its
- * tail, and every later process spins forever waiting for that tail (the
- * fault drill, scripts/drill-lab8.sh, wedged the default "ring_mp_mc" pool
- * in most runs). So MBUF_POOL uses the lock-free stack driver, where a kill
- * loses at most the objects of the interrupted operation, secondaries
- * free straight to it (their lcore caches are never used), and each role
- * ring has a single consumer: a restarted consumer simply skips the slots
- * its killed predecessor had claimed.
+ * Secondary -> primary: the mbufs a ring-mode secondary is done with. The
+ * primary alone puts mbufs back into MBUF_POOL. Why: a process killed
+ * inside a multi-producer or multi-consumer ring operation has moved the
+ * ring's head but not its tail, and every later process spins forever
+ * waiting for that tail. The fault drill (scripts/drill-lab8.sh) wedged
+ * MBUF_POOL's ring that way in most runs when secondaries freed into it.
+ * So every ring a secondary touches has one producer and one consumer, and
+ * neither ever waits for another process: a restarted consumer skips the
+ * slots its killed predecessor claimed (those mbufs are the stranded
+ * ones), and a restarted producer first drops its predecessor's
+ * unfinished enqueue (see lab8_secondary.c).
  */
-#define LAB8_POOL_OPS        "lf_stack"
+#define LAB8_RING_ENTERPRISE_DONE "DONE_FROM_ENTERPRISE"
+#define LAB8_RING_MOBILITY_DONE   "DONE_FROM_MOBILITY"
 
 /* "LAB8" and a layout version: a secondary built from another layout refuses. */
 #define LAB8_INFO_MAGIC      0x4c414238u
@@ -93,7 +96,7 @@ enum lab8_grant {
 /* Written by the owning secondary only, once per burst. */
 struct lab8_slot_counters {
 	uint64_t taken;          /* mbufs dequeued from the ring or received */
-	uint64_t freed;          /* mbufs handed back to MBUF_POOL */
+	uint64_t freed;          /* mbufs handed back (done ring, or MBUF_POOL) */
 	uint64_t ipv4;
 	uint64_t non_ipv4;
 	uint64_t printed;
@@ -175,6 +178,12 @@ static inline const char *
 lab8_role_ring(unsigned int role)
 {
 	return role == LAB8_ROLE_ENTERPRISE ? LAB8_RING_ENTERPRISE : LAB8_RING_MOBILITY;
+}
+
+static inline const char *
+lab8_role_done_ring(unsigned int role)
+{
+	return role == LAB8_ROLE_ENTERPRISE ? LAB8_RING_ENTERPRISE_DONE : LAB8_RING_MOBILITY_DONE;
 }
 
 static inline void
