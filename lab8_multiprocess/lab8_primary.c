@@ -110,7 +110,7 @@ parse_args(int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'p':
 			if (lab_parse_u64("--port", optarg, 0, RTE_MAX_ETHPORTS - 1, &v) < 0)
@@ -139,15 +139,11 @@ parse_args(int argc, char **argv)
 			usage(argv[0]);
 			exit(0);
 		default:
-			LAB_LOG(ERR, "%s: unknown option or missing value (see --help)",
-				argv[optind - 1]);
-			return -EINVAL;
+			return lab_opt_error(opt, argv);
 		}
 	}
-	if (optind < argc) {
-		LAB_LOG(ERR, "unexpected argument '%s' (see --help)", argv[optind]);
+	if (lab_opt_no_extra(argc, argv) < 0)
 		return -EINVAL;
-	}
 	return 0;
 }
 

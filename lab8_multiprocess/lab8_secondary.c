@@ -115,7 +115,7 @@ parse_args(int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'r':
 			if (strcmp(optarg, "enterprise") == 0) {
@@ -148,15 +148,11 @@ parse_args(int argc, char **argv)
 			usage(argv[0]);
 			exit(0);
 		default:
-			LAB_LOG(ERR, "%s: unknown option or missing value (see --help)",
-				argv[optind - 1]);
-			return -EINVAL;
+			return lab_opt_error(opt, argv);
 		}
 	}
-	if (optind < argc) {
-		LAB_LOG(ERR, "unexpected argument '%s' (see --help)", argv[optind]);
+	if (lab_opt_no_extra(argc, argv) < 0)
 		return -EINVAL;
-	}
 	if (opts.role < 0) {
 		LAB_LOG(ERR, "--role is missing: give --role enterprise or --role mobility");
 		return -EINVAL;
@@ -251,8 +247,18 @@ watch_main(void *arg __rte_unused)
 	primary_gone = why;
 	/* The main loop notices within a burst; if it is stuck (a blocked write), leave anyway. */
 	usleep(3 * LAB8_WATCH_MS * 1000);
-	if (!main_loop_done)
-		exit_primary_gone(why);
+	if (!main_loop_done) {
+		/* The stuck main thread may hold stdout's lock: no stdio on this path. */
+		char msg[256];
+		int len = snprintf(msg, sizeof(msg), "lab8_secondary %s: the primary %s and the "
+			"main loop is stuck (blocked output?); exit code %d.\n",
+			lab8_role_name(opts.role), why, EXIT_PRIMARY_GONE);
+
+		if (write(STDERR_FILENO, msg, RTE_MIN((size_t)len, sizeof(msg) - 1)) < 0) {
+			/* Nothing more can be said: leave all the same. */
+		}
+		_exit(EXIT_PRIMARY_GONE);
+	}
 	return NULL;
 }
 
@@ -416,14 +422,15 @@ free_lcore_suggestion(void)
 static void
 refuse_overlap(unsigned int lcore, const char *who, int32_t pid, const uint64_t *their)
 {
+	unsigned int free_lcore = free_lcore_suggestion();
+	int cpu = lab_lcore_cpu(rte_get_main_lcore());
 	char lc[64];
 
 	LAB_LOG(ERR, "lcore id %u is already used by %s (pid %d, lcores %s): two processes on "
 		"one lcore id corrupt %s's per-lcore cache, and DPDK does not warn. Give this "
 		"process a free lcore id, e.g. --lcores=%u@%d (lcore id %u on CPU %d)",
 		lcore, who, pid, lab8_lcores_str(their, lc, sizeof(lc)), LAB8_MBUF_POOL,
-		free_lcore_suggestion(), rte_lcore_to_cpu_id(rte_get_main_lcore()),
-		free_lcore_suggestion(), rte_lcore_to_cpu_id(rte_get_main_lcore()));
+		free_lcore, cpu, free_lcore, cpu);
 }
 
 /* 0 when no other live process uses any of our lcore ids, -EBUSY otherwise. */
@@ -520,11 +527,16 @@ claim_slot(void)
 	return 0;
 }
 
+/*
+ * Gives the slot up on an error path after attaching. LEFT, not FREE: the
+ * primary then folds it, which also takes back any queues it granted
+ * (possibly just after we stopped waiting for the grant).
+ */
 static void
 release_slot(void)
 {
 	if (slot != NULL)
-		__atomic_store_n(&slot->state, LAB8_SLOT_FREE, __ATOMIC_RELEASE);
+		__atomic_store_n(&slot->state, LAB8_SLOT_LEFT, __ATOMIC_RELEASE);
 	slot = NULL;
 }
 

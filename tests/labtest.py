@@ -45,6 +45,27 @@ def program(name):
     return hits[0]
 
 
+def gen_traffic(t, args, timeout=120):
+    """Runs scripts/gen_traffic.py ARGS; returns its counts {'https': 100, ..., 'total': N}.
+
+    A generator that fails makes the test fail (never skip): every test's
+    expectations come from what it says it sent.
+    """
+    gen = os.path.join(source_dir(), "scripts", "gen_traffic.py")
+    res = t.run(["/usr/bin/python3", gen] + list(args), timeout=timeout)
+    if res.returncode != 0:
+        raise RuntimeError(f"gen_traffic.py {' '.join(args)} failed: {res.stderr.strip()[-300:]}")
+    counts = {}
+    for line in res.stdout.splitlines():
+        key, _, value = line.partition("=")
+        if key == "class":
+            name, _, count = value.partition(" count=")
+            counts[name] = int(count)
+        elif key == "total":
+            counts["total"] = int(value)
+    return counts
+
+
 def hugetlbfs_mounts():
     with open("/proc/mounts") as f:
         return [line.split()[1] for line in f if line.split()[2] == "hugetlbfs"]

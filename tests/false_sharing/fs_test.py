@@ -7,8 +7,6 @@ tests independent of hugepages; each run still gets its own --file-prefix.
 
 import os
 
-import labtest
-
 LAYOUTS = ["packed", "padded", "guard128", "per_lcore", "shared"]
 STRIDES = [8, 16, 32, 64, 128, 256]
 # Short runs: the tests check counting and output, never speed.

@@ -27,15 +27,11 @@ def gen_traffic(t, mix, seed, name="traffic"):
     """Writes a pcap with scripts/gen_traffic.py; returns (pcap, [(class, src)], total)."""
     pcap = os.path.join(t.workdir, f"{name}.pcap")
     srcs = os.path.join(t.workdir, f"{name}.src")
-    gen = os.path.join(labtest.source_dir(), "scripts", "gen_traffic.py")
-    res = t.run(["/usr/bin/python3", gen, "--pcap", pcap, "--mix", mix, "--seed", str(seed),
-                 "--src-list", srcs], timeout=120)
-    if res.returncode != 0:
-        t.skip(f"gen_traffic.py failed: {res.stderr.strip()[-300:]}")
-    total = int(re.search(r"^total=(\d+)", res.stdout, re.M).group(1))
+    counts = labtest.gen_traffic(t, ["--pcap", pcap, "--mix", mix, "--seed", str(seed),
+                                     "--src-list", srcs])
     with open(srcs) as f:
         sent = [tuple(line.split()) for line in f if line.strip()]
-    return pcap, sent, total
+    return pcap, sent, counts["total"]
 
 
 def split_pcap(t, pcap, nb_files=NB_QUEUES):

@@ -42,11 +42,9 @@ rc = other.wait(15)
 t.check(rc not in (None, 0) and not l8.crashed(rc) and "the primary refused" in other.output(),
         "a second secondary asking for queue 1 is refused", f"rc={rc}\n{other.output()[-600:]}")
 
-gen = os.path.join(labtest.source_dir(), "scripts", "gen_traffic.py")
 srcs = os.path.join(t.workdir, "sent.src")
-res = t.run(["/usr/bin/python3", gen, "--iface", iface, "--mix", "https=80,http=80,dns=80",
-             "--seed", "11", "--src-list", srcs], timeout=120)
-t.check(res.returncode == 0, "gen_traffic.py sent into the tap", res.stderr[-400:])
+labtest.gen_traffic(t, ["--iface", iface, "--mix", "https=80,http=80,dns=80", "--seed", "11",
+                        "--src-list", srcs])
 with open(srcs) as f:
     sent = [line.split()[1] for line in f if line.strip()]
 sent_set = set(sent)

@@ -80,14 +80,14 @@ bad = [
     (["--role", "enterprise", "--sample", "x"], "--sample: 'x'"),
     (["--role", "enterprise", "--queues", "3-4"], "port 0 has 4 rx queues (0-3)"),
     (["--role", "enterprise", "--queues", "2-1"], "--queues: '2-1'"),
-    (["--role", "enterprise", "--bogus"], "--bogus: unknown option"),
+    (["--role", "enterprise", "--bogus"], "unknown option '--bogus'"),
 ]
 for app, text in bad:
     refused(t.dpdk("lab8_secondary", t.eal("3@1", p, proc_type="secondary"), app=app),
             f"secondary {' '.join(app) or '(no options)'}", text)
 for app, text in [(["--rxq", "0"], "--rxq: '0'"), (["--port", "3"], "port 3 does not exist"),
                   (["--ring-size", "big"], "--ring-size: 'big'"), (["--frobnicate"], "unknown"),
-                  (["--port"], "--port: unknown option or missing value"),
+                  (["--port"], "--port needs a value"),
                   (["--mbufs", "9000"], "--mbufs 9000 is too small")]:
     refused(t.dpdk("lab8_primary", t.eal("0", t.prefix("bad"), proc_type="primary",
                                           vdevs=["net_null0"]), app=app),

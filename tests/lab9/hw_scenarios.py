@@ -9,7 +9,6 @@ walks every scenario of the issue's test list, so one boot covers them all.
     hw_scenarios.py [--uml]     (--uml: no hugepages, lcores on one CPU)
 """
 import os
-import subprocess
 import sys
 
 import labtest

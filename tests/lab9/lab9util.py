@@ -1,7 +1,6 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Drives lab9_flow_classifier's prompt through a pipe and reads its matrix."""
 
-import os
 import re
 import subprocess
 import time
@@ -15,30 +14,11 @@ HTTPS_RULE = ("ingress priority 1 pattern eth / ipv4 / tcp dst is 443 / end "
               "actions queue index 0 / end")
 DROP_RULE = ("ingress priority 0 pattern eth / ipv4 src spec 10.0.0.0 src mask 255.0.0.0 / "
              "end actions drop / end")
-GEN = os.path.join(labtest.source_dir(), "scripts", "gen_traffic.py")
-
-
-def gen_counts(out):
-    """{'https': 100, ..., 'total': 352} from gen_traffic.py's stdout."""
-    counts = {}
-    for line in out.splitlines():
-        m = re.match(r"class=(\w+) count=(\d+)", line)
-        if m:
-            counts[m.group(1)] = int(m.group(2))
-        m = re.match(r"total=(\d+)", line)
-        if m:
-            counts["total"] = int(m.group(1))
-    return counts
 
 
 def gen_traffic(t, dest_args, seed=1, mix=MIX, edge=True):
-    argv = ["/usr/bin/python3", GEN, "--mix", mix, "--seed", str(seed)] + dest_args
-    if edge:
-        argv.append("--edge-addresses")
-    r = t.run(argv, timeout=120)
-    if r.returncode != 0:
-        raise RuntimeError(f"gen_traffic.py failed: {r.stderr}")
-    return gen_counts(r.stdout)
+    args = ["--mix", mix, "--seed", str(seed)] + dest_args
+    return labtest.gen_traffic(t, args + (["--edge-addresses"] if edge else []))
 
 
 def expected_classes(sent):
