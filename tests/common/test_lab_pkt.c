@@ -21,6 +21,10 @@
 
 #define FRAME_MAX 256
 
+/* DPDK 22.11's RTE_IPV4() shifts an int: undefined (UBSan says so) for a >= 128. */
+#define IPV4(a, b, c, d) \
+	((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (uint32_t)(d))
+
 static struct rte_mempool *pool;
 
 /* A frame under construction: Ethernet, optional VLAN, IPv4, TCP or UDP. */
@@ -81,7 +85,7 @@ build_l4(struct frame *f, int vlan_id, uint8_t proto, uint32_t src, uint16_t dpo
 	ip->time_to_live = 64;
 	ip->next_proto_id = proto;
 	ip->src_addr = rte_cpu_to_be_32(src);
-	ip->dst_addr = rte_cpu_to_be_32(RTE_IPV4(198, 51, 100, 1));
+	ip->dst_addr = rte_cpu_to_be_32(IPV4(198, 51, 100, 1));
 	f->len = l4 + l4_len;
 	return l3;
 }
@@ -142,16 +146,16 @@ test_classes(void)
 		uint16_t dport;
 		enum lab_pkt_class want;
 	} cases[] = {
-		{ IPPROTO_TCP, RTE_IPV4(192, 0, 2, 1), 443, LAB_CLASS_HTTPS },
-		{ IPPROTO_TCP, RTE_IPV4(192, 0, 2, 1), 80, LAB_CLASS_HTTP },
-		{ IPPROTO_UDP, RTE_IPV4(192, 0, 2, 1), 53, LAB_CLASS_DNS },
-		{ IPPROTO_UDP, RTE_IPV4(192, 0, 2, 1), 443, LAB_CLASS_OTHER },
-		{ IPPROTO_TCP, RTE_IPV4(192, 0, 2, 1), 53, LAB_CLASS_OTHER },
-		{ IPPROTO_UDP, RTE_IPV4(192, 0, 2, 1), 5060, LAB_CLASS_OTHER },
-		{ IPPROTO_TCP, RTE_IPV4(10, 1, 2, 3), 443, LAB_CLASS_SPOOFED },
-		{ IPPROTO_UDP, RTE_IPV4(10, 255, 255, 255), 53, LAB_CLASS_SPOOFED },
-		{ IPPROTO_TCP, RTE_IPV4(9, 255, 255, 255), 443, LAB_CLASS_HTTPS },
-		{ IPPROTO_TCP, RTE_IPV4(11, 0, 0, 0), 80, LAB_CLASS_HTTP },
+		{ IPPROTO_TCP, IPV4(192, 0, 2, 1), 443, LAB_CLASS_HTTPS },
+		{ IPPROTO_TCP, IPV4(192, 0, 2, 1), 80, LAB_CLASS_HTTP },
+		{ IPPROTO_UDP, IPV4(192, 0, 2, 1), 53, LAB_CLASS_DNS },
+		{ IPPROTO_UDP, IPV4(192, 0, 2, 1), 443, LAB_CLASS_OTHER },
+		{ IPPROTO_TCP, IPV4(192, 0, 2, 1), 53, LAB_CLASS_OTHER },
+		{ IPPROTO_UDP, IPV4(192, 0, 2, 1), 5060, LAB_CLASS_OTHER },
+		{ IPPROTO_TCP, IPV4(10, 1, 2, 3), 443, LAB_CLASS_SPOOFED },
+		{ IPPROTO_UDP, IPV4(10, 255, 255, 255), 53, LAB_CLASS_SPOOFED },
+		{ IPPROTO_TCP, IPV4(9, 255, 255, 255), 443, LAB_CLASS_HTTPS },
+		{ IPPROTO_TCP, IPV4(11, 0, 0, 0), 80, LAB_CLASS_HTTP },
 	};
 	struct lab_pkt_info info;
 	struct frame f;
@@ -199,7 +203,7 @@ test_vlan(void)
 	struct lab_pkt_info info;
 	struct frame f;
 
-	build_l4(&f, 100, IPPROTO_TCP, RTE_IPV4(192, 0, 2, 9), 443);
+	build_l4(&f, 100, IPPROTO_TCP, IPV4(192, 0, 2, 9), 443);
 	CHECK(classify_frame(&f, f.len, NULL, &info) == LAB_CLASS_HTTPS, "VLAN HTTPS");
 	CHECK(info.has_vlan && info.vlan_id == 100 && info.l3_offset == 18 &&
 		info.l4_offset == 38, "VLAN id %u and offsets %u/%u", info.vlan_id,
@@ -216,14 +220,14 @@ test_malformed(void)
 	uint16_t l3, len;
 
 	CHECK(classify_frame(&f, 0, NULL, &info) == LAB_CLASS_MALFORMED, "zero-length frame");
-	build_l4(&f, -1, IPPROTO_TCP, RTE_IPV4(192, 0, 2, 1), 443);
+	build_l4(&f, -1, IPPROTO_TCP, IPV4(192, 0, 2, 1), 443);
 	CHECK(classify_frame(&f, 13, NULL, &info) == LAB_CLASS_MALFORMED, "13-byte frame");
 	/* Every cut inside the IPv4 or TCP header is caught, at every length. */
 	for (len = 14; len < f.len; len++)
 		CHECK(classify_frame(&f, len, NULL, &info) == LAB_CLASS_MALFORMED,
 			"HTTPS frame cut to %u bytes", len);
 
-	l3 = build_l4(&f, -1, IPPROTO_TCP, RTE_IPV4(192, 0, 2, 1), 443);
+	l3 = build_l4(&f, -1, IPPROTO_TCP, IPV4(192, 0, 2, 1), 443);
 	f.b[l3] = 0x44;
 	CHECK(classify_frame(&f, f.len, NULL, &info) == LAB_CLASS_MALFORMED, "IHL 4");
 	f.b[l3] = 0x4f;
@@ -232,7 +236,7 @@ test_malformed(void)
 	f.b[l3] = 0x65;
 	CHECK(classify_frame(&f, f.len, NULL, &info) == LAB_CLASS_MALFORMED, "version 6 in IPv4");
 
-	l3 = build_l4(&f, -1, IPPROTO_TCP, RTE_IPV4(192, 0, 2, 1), 443);
+	l3 = build_l4(&f, -1, IPPROTO_TCP, IPV4(192, 0, 2, 1), 443);
 	((struct rte_ipv4_hdr *)(f.b + l3))->total_length = rte_cpu_to_be_16(1000);
 	CHECK(classify_frame(&f, f.len, NULL, &info) == LAB_CLASS_MALFORMED,
 		"total length past the frame");
@@ -243,14 +247,14 @@ test_malformed(void)
 	CHECK(classify_frame(&f, f.len, NULL, &info) == LAB_CLASS_MALFORMED,
 		"total length below IHL");
 
-	l3 = build_l4(&f, -1, IPPROTO_TCP, RTE_IPV4(192, 0, 2, 1), 443);
+	l3 = build_l4(&f, -1, IPPROTO_TCP, IPV4(192, 0, 2, 1), 443);
 	f.b[l3 + 20 + 12] = 4 << 4;
 	CHECK(classify_frame(&f, f.len, NULL, &info) == LAB_CLASS_MALFORMED, "TCP data offset 4");
 	f.b[l3 + 20 + 12] = 15 << 4;
 	CHECK(classify_frame(&f, f.len, NULL, &info) == LAB_CLASS_MALFORMED,
 		"TCP data offset past the packet");
 
-	l3 = build_l4(&f, -1, IPPROTO_UDP, RTE_IPV4(192, 0, 2, 1), 53);
+	l3 = build_l4(&f, -1, IPPROTO_UDP, IPV4(192, 0, 2, 1), 53);
 	((struct rte_udp_hdr *)(f.b + l3 + 20))->dgram_len = rte_cpu_to_be_16(4);
 	CHECK(classify_frame(&f, f.len, NULL, &info) == LAB_CLASS_MALFORMED, "UDP length 4");
 	((struct rte_udp_hdr *)(f.b + l3 + 20))->dgram_len = rte_cpu_to_be_16(200);
@@ -266,11 +270,11 @@ test_padding_and_fragments(void)
 	uint16_t l3;
 
 	/* 54-byte TCP frame padded to the 60-byte Ethernet minimum: still valid. */
-	build_l4(&f, -1, IPPROTO_TCP, RTE_IPV4(192, 0, 2, 1), 80);
+	build_l4(&f, -1, IPPROTO_TCP, IPV4(192, 0, 2, 1), 80);
 	CHECK(classify_frame(&f, 60, NULL, &info) == LAB_CLASS_HTTP, "padded frame");
 
 	/* A non-first fragment carries no TCP header: OTHER, not malformed. */
-	l3 = build_l4(&f, -1, IPPROTO_TCP, RTE_IPV4(192, 0, 2, 1), 443);
+	l3 = build_l4(&f, -1, IPPROTO_TCP, IPV4(192, 0, 2, 1), 443);
 	((struct rte_ipv4_hdr *)(f.b + l3))->fragment_offset = rte_cpu_to_be_16(100);
 	((struct rte_ipv4_hdr *)(f.b + l3))->total_length = rte_cpu_to_be_16(24);
 	CHECK(classify_frame(&f, 14 + 24, NULL, &info) == LAB_CLASS_OTHER && !info.has_l4,
@@ -285,7 +289,7 @@ test_multi_segment(void)
 	uint16_t split[3];
 	struct rte_mbuf *m;
 
-	build_l4(&f, 7, IPPROTO_TCP, RTE_IPV4(192, 0, 2, 77), 443);
+	build_l4(&f, 7, IPPROTO_TCP, IPV4(192, 0, 2, 77), 443);
 	classify_frame(&f, f.len, NULL, &want);
 	/* Every split point, two and three segments: the same answer as one segment. */
 	for (split[0] = 1; split[0] < f.len; split[0]++) {
@@ -324,7 +328,7 @@ test_ipv4_str(void)
 {
 	char buf[16];
 
-	CHECK(strcmp(lab_ipv4_str(RTE_IPV4(10, 0, 0, 255), buf, sizeof(buf)), "10.0.0.255") == 0,
+	CHECK(strcmp(lab_ipv4_str(IPV4(10, 0, 0, 255), buf, sizeof(buf)), "10.0.0.255") == 0,
 		"10.0.0.255");
 	CHECK(strcmp(lab_ipv4_str(0xffffffffu, buf, sizeof(buf)), "255.255.255.255") == 0,
 		"255.255.255.255 fits 16 bytes");
