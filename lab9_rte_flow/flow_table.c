@@ -651,6 +651,7 @@ static int
 flow_entry_remove(int id, FILE *out)
 {
 	struct flow_table_entry *en = &table.entries[id];
+	struct flow_rule *rule;
 	struct rte_flow_error e;
 	int ret;
 
@@ -662,9 +663,16 @@ flow_entry_remove(int id, FILE *out)
 			return ret;
 		}
 	}
-	free(en->rule);
+	rule = en->rule;
 	memset(en, 0, sizeof(*en));
 	table.nb_entries--;
+	/*
+	 * The rx lcores may be matching packets against this rule right now:
+	 * republishing takes the write lock, so it returns once none can.
+	 */
+	if (table.mode == FLOW_MODE_SOFTWARE)
+		flow_soft_publish();
+	free(rule);
 	return 0;
 }
 
@@ -680,8 +688,6 @@ flow_table_destroy(int id, FILE *out)
 	ret = flow_entry_remove(id, out);
 	if (ret < 0)
 		return ret;
-	if (table.mode == FLOW_MODE_SOFTWARE)
-		flow_soft_publish();
 	fprintf(out, "destroy: flow rule #%d destroyed\n", id);
 	flow_reserve_update(out);
 	return 0;
@@ -702,8 +708,6 @@ flow_table_flush(FILE *out)
 		else
 			n++;
 	}
-	if (table.mode == FLOW_MODE_SOFTWARE)
-		flow_soft_publish();
 	fprintf(out, "flush: %u rule(s) destroyed\n", n);
 	flow_reserve_update(out);
 	return err;
