@@ -8,19 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lab_check.h"
 #include "numa_check.h"
-
-static unsigned int checks, failures;
-
-#define CHECK(cond, ...) do { \
-	checks++; \
-	if (!(cond)) { \
-		failures++; \
-		printf("FAIL %s:%d: ", __FILE__, __LINE__); \
-		printf(__VA_ARGS__); \
-		printf("\n"); \
-	} \
-} while (0)
 
 static void
 test_chain(void)
@@ -196,6 +185,5 @@ main(void)
 	test_chain();
 	test_lcore_lists();
 	test_audit_and_plan();
-	printf("%u checks, %u failed\n", checks, failures);
-	return failures ? 1 : 0;
+	return lab_check_summary("test_numa_unit");
 }
