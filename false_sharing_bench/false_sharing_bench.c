@@ -75,9 +75,7 @@ struct fs_config {
 	uint64_t iterations;
 	uint64_t repeat;
 	const char *csv_path;
-	FILE *csv;
 	const char *json_path;
-	FILE *json;
 };
 
 /* One row of the report: a layout (and stride) measured with one op. */
@@ -567,16 +565,6 @@ fs_parse_layouts(const char *value, bool *layouts)
 	return 0;
 }
 
-static FILE *
-fs_open_output(const char *opt, const char *path)
-{
-	FILE *f = fopen(path, "w");
-
-	if (f == NULL)
-		LAB_LOG(ERR, "%s: cannot write '%s': %s", opt, path, strerror(errno));
-	return f;
-}
-
 /* 0: run; 1: --help was printed, exit 0; -EINVAL: bad option, message logged. */
 static int
 fs_parse_args(int argc, char **argv, struct fs_config *cfg)
@@ -649,20 +637,14 @@ fs_parse_args(int argc, char **argv, struct fs_config *cfg)
 	if (lab_opt_no_extra(argc, argv) < 0)
 		return -EINVAL;
 	/*
-	 * Opened only once every option is known to be good, so a typo elsewhere
-	 * never truncates an existing file; still before measuring, so a bad
-	 * path costs no wasted run.
+	 * Checked now, so a bad path costs no wasted run; written only once the
+	 * results exist, so a failed or interrupted run leaves any earlier
+	 * file as it was.
 	 */
-	if (cfg->csv_path != NULL) {
-		cfg->csv = fs_open_output("--csv", cfg->csv_path);
-		if (cfg->csv == NULL)
-			return -EINVAL;
-	}
-	if (cfg->json_path != NULL) {
-		cfg->json = fs_open_output("--json", cfg->json_path);
-		if (cfg->json == NULL)
-			return -EINVAL;
-	}
+	if (cfg->csv_path != NULL && lab_check_writable("--csv", cfg->csv_path) < 0)
+		return -EINVAL;
+	if (cfg->json_path != NULL && lab_check_writable("--json", cfg->json_path) < 0)
+		return -EINVAL;
 	return 0;
 }
 
@@ -1011,11 +993,21 @@ fs_write_json(FILE *f, const struct fs_case *cases, unsigned int nb)
 }
 
 /* Writes and closes an output file; 0, or -EIO with the path named. */
+/* Writes the results to path in one go; a one-line message names the option on failure. */
 static int
-fs_close_output(const char *opt, const char *path, FILE *f)
+fs_write_output(const char *opt, const char *path,
+		void (*write_fn)(FILE *, const struct fs_case *, unsigned int),
+		const struct fs_case *cases, unsigned int nb)
 {
-	int err = ferror(f);
+	FILE *f = fopen(path, "w");
+	int err;
 
+	if (f == NULL) {
+		LAB_LOG(ERR, "%s: cannot write '%s': %s", opt, path, strerror(errno));
+		return -EIO;
+	}
+	write_fn(f, cases, nb);
+	err = ferror(f);
 	if (fclose(f) != 0 || err) {
 		LAB_LOG(ERR, "%s: writing '%s' failed: %s", opt, path, strerror(errno));
 		return -EIO;
@@ -1069,26 +1061,12 @@ main(int argc, char **argv)
 	if (ret == 0) {
 		fs_print_table(&cfg, cases, nb_cases);
 		fflush(stdout);
-		if (cfg.csv != NULL) {
-			fs_write_csv(cfg.csv, cases, nb_cases);
-			ret = fs_close_output("--csv", cfg.csv_path, cfg.csv);
-			cfg.csv = NULL;
-		}
-		if (cfg.json != NULL) {
-			fs_write_json(cfg.json, cases, nb_cases);
-			if (fs_close_output("--json", cfg.json_path, cfg.json) < 0)
-				ret = -EIO;
-			cfg.json = NULL;
-		}
-	}
-	/* No half-written results are left behind for a plot to trust. */
-	if (cfg.csv != NULL) {
-		fclose(cfg.csv);
-		unlink(cfg.csv_path);
-	}
-	if (cfg.json != NULL) {
-		fclose(cfg.json);
-		unlink(cfg.json_path);
+		if (cfg.csv_path != NULL &&
+		    fs_write_output("--csv", cfg.csv_path, fs_write_csv, cases, nb_cases) < 0)
+			ret = -EIO;
+		if (cfg.json_path != NULL &&
+		    fs_write_output("--json", cfg.json_path, fs_write_json, cases, nb_cases) < 0)
+			ret = -EIO;
 	}
 	fs_free_cases(cases, nb_cases);
 	if (rte_eal_cleanup() < 0)
