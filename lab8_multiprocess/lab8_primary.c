@@ -153,12 +153,6 @@ ms_to_cycles(uint64_t ms)
 	return rte_get_timer_hz() * ms / 1000;
 }
 
-static bool
-pid_alive(int32_t pid)
-{
-	return pid > 0 && (kill(pid, 0) == 0 || errno != ESRCH);
-}
-
 static void
 rebuild_polled(void)
 {
@@ -305,7 +299,7 @@ scan_slots(void)
 		switch (state) {
 		case LAB8_SLOT_CLAIMED:
 			/* Killed half-way through attaching. */
-			if (!pid_alive(slot->pid)) {
+			if (!lab8_pid_alive(slot->pid)) {
 				slot->grant = LAB8_GRANT_NONE;
 				__atomic_store_n(&slot->state, LAB8_SLOT_FREE, __ATOMIC_RELEASE);
 			}
@@ -321,7 +315,7 @@ scan_slots(void)
 			}
 			if (__atomic_load_n(&slot->grant, __ATOMIC_ACQUIRE) == LAB8_GRANT_ASKED)
 				answer_grant(s);
-			if (pid_alive(slot->pid))
+			if (lab8_pid_alive(slot->pid))
 				break;
 			if (__atomic_load_n(&info->primary_state, __ATOMIC_ACQUIRE) ==
 					LAB8_PRIMARY_STOPPING) {
@@ -583,7 +577,7 @@ stop_secondaries(void)
 			uint32_t st = __atomic_load_n(&info->slots[s].state, __ATOMIC_ACQUIRE);
 
 			if ((st == LAB8_SLOT_ATTACHED || st == LAB8_SLOT_CLAIMED) &&
-			    pid_alive(info->slots[s].pid))
+			    lab8_pid_alive(info->slots[s].pid))
 				live++;
 		}
 		if (live == 0)

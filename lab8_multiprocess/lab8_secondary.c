@@ -169,12 +169,6 @@ now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static bool
-pid_alive(int32_t pid)
-{
-	return pid > 0 && (kill(pid, 0) == 0 || errno != ESRCH);
-}
-
 /*
  * Why the primary is gone, or NULL while it lives. last_hb/last_change
  * carry the heartbeat between calls.
@@ -452,7 +446,7 @@ check_lcores(void)
 			if (o == slot || (st != LAB8_SLOT_CLAIMED && st != LAB8_SLOT_ATTACHED))
 				continue;
 			/* A killed secondary's slot lingers until the primary reaps it. */
-			if (!lab8_lcore_isset(o->lcores, lcore) || !pid_alive(o->pid))
+			if (!lab8_lcore_isset(o->lcores, lcore) || !lab8_pid_alive(o->pid))
 				continue;
 			refuse_overlap(lcore, o->role == LAB8_ROLE_ENTERPRISE ?
 				"the enterprise secondary" : "the mobility secondary",
@@ -476,7 +470,7 @@ check_ring_consumer(void)
 		uint32_t st = __atomic_load_n(&o->state, __ATOMIC_ACQUIRE);
 
 		if (o == slot || (st != LAB8_SLOT_CLAIMED && st != LAB8_SLOT_ATTACHED) ||
-		    o->direct || o->role != (uint32_t)opts.role || !pid_alive(o->pid))
+		    o->direct || o->role != (uint32_t)opts.role || !lab8_pid_alive(o->pid))
 			continue;
 		LAB_LOG(ERR, "the %s secondary pid %d already reads ring %s: a ring has one "
 			"consumer here (a killed one of several would wedge it). Stop that one, "
@@ -556,7 +550,7 @@ check_primary(void)
 		}
 		usleep(10 * 1000);
 	}
-	if (!pid_alive(info->primary_pid)) {
+	if (!lab8_pid_alive(info->primary_pid)) {
 		LAB_LOG(ERR, "the primary of --file-prefix=%s (pid %d) is dead: its files are "
 			"stale. Restart lab8_primary, or ./scripts/labenv.sh clean %s",
 			lab_file_prefix(), info->primary_pid, lab_file_prefix());

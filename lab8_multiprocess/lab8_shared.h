@@ -16,6 +16,9 @@
 #ifndef LAB8_SHARED_H
 #define LAB8_SHARED_H
 
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -196,6 +199,16 @@ static inline int
 lab8_lcore_isset(const uint64_t *words, unsigned int lcore)
 {
 	return (words[lcore / 64] >> (lcore % 64)) & 1;
+}
+
+/*
+ * Whether a process recorded in the info block still exists: each side
+ * watches the other this way (EPERM still means it exists).
+ */
+static inline bool
+lab8_pid_alive(int32_t pid)
+{
+	return pid > 0 && (kill(pid, 0) == 0 || errno != ESRCH);
 }
 
 /* Formats a set of lcore ids as "0,2,5"; returns buf. */
