@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -82,6 +83,13 @@ static volatile bool watch_stop;
 
 /* This process's own copy of its counters; published to the slot per burst. */
 static struct lab8_slot_counters local;
+/*
+ * <runtime dir>/config, built once. rte_eal_primary_proc_alive(NULL) formats
+ * that path into one static buffer (snprintf first writes a NUL there) on
+ * every call, so the watch thread and the main loop calling it at once
+ * could open an empty path and take a live primary for dead.
+ */
+static char config_path[PATH_MAX];
 /* Polls that found nothing: how long this process waited for the primary. */
 static uint64_t empty_polls;
 
@@ -169,6 +177,13 @@ now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/* The primary holds a lock on <runtime dir>/config while it lives. */
+static bool
+primary_alive(void)
+{
+	return rte_eal_primary_proc_alive(config_path) != 0;
+}
+
 /*
  * Why the primary is gone, or NULL while it lives. last_hb/last_change
  * carry the heartbeat between calls.
@@ -178,8 +193,7 @@ primary_check(uint64_t *last_hb, uint64_t *last_change)
 {
 	uint64_t hb, now = now_ms();
 
-	/* The primary holds a lock on <runtime dir>/config while it lives. */
-	if (!rte_eal_primary_proc_alive(NULL))
+	if (!primary_alive())
 		return "is gone (its lock on the runtime config is released: it exited or was "
 			"killed)";
 	if (__atomic_load_n(&info->primary_state, __ATOMIC_ACQUIRE) == LAB8_PRIMARY_STOPPING)
@@ -543,7 +557,7 @@ check_primary(void)
 
 	while (__atomic_load_n(&info->primary_state, __ATOMIC_ACQUIRE) ==
 			LAB8_PRIMARY_STARTING) {
-		if (now_ms() > deadline || !rte_eal_primary_proc_alive(NULL)) {
+		if (now_ms() > deadline || !primary_alive()) {
 			LAB_LOG(ERR, "the primary (pid %d) never finished starting: see its "
 				"terminal", info->primary_pid);
 			return -ENOENT;
@@ -614,7 +628,7 @@ ask_for_queues(void)
 
 	__atomic_store_n(&slot->grant, LAB8_GRANT_ASKED, __ATOMIC_RELEASE);
 	while ((grant = __atomic_load_n(&slot->grant, __ATOMIC_ACQUIRE)) == LAB8_GRANT_ASKED) {
-		if (now_ms() > deadline || !rte_eal_primary_proc_alive(NULL)) {
+		if (now_ms() > deadline || !primary_alive()) {
 			LAB_LOG(ERR, "--queues %u-%u: the primary did not hand the queues over "
 				"within %u ms", opts.queue_first, opts.queue_last, GRANT_WAIT_MS);
 			return -ETIMEDOUT;
@@ -710,6 +724,7 @@ main(int argc, char **argv)
 			"--base-virtaddr=0x200000000000 (docs/lab8.md).\n");
 		return 1;
 	}
+	snprintf(config_path, sizeof(config_path), "%s/config", rte_eal_get_runtime_dir());
 	argc -= ret;
 	argv += ret;
 	if (rte_eal_process_type() != RTE_PROC_SECONDARY) {
@@ -722,7 +737,7 @@ main(int argc, char **argv)
 	 * A SIGKILLed primary leaves its runtime and hugepage files behind and
 	 * the EAL attaches to them without a word: ask whether it still lives.
 	 */
-	if (!rte_eal_primary_proc_alive(NULL)) {
+	if (!primary_alive()) {
 		LAB_LOG(ERR, "the primary of --file-prefix=%s is not running: the files in %s are "
 			"left over from a primary that was killed. Start lab8_primary again (it "
 			"takes them over) or remove them: ./scripts/labenv.sh clean %s",
