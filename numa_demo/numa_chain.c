@@ -5,12 +5,19 @@
  * means a walk of N loads touches all N lines (no short loop that would
  * stay in cache); random order means no prefetcher can guess the next line;
  * each load's address is the previous load's value, so loads cannot overlap.
+ *
+ * The shuffle has its own generator, not rte_rand(): since DPDK 24.11.2
+ * ("random: defer seeding to EAL init") rte_rand() is seeded only inside
+ * rte_eal_init() and returns 0 before it, which turned Sattolo into the
+ * sequential chain 0 -> 1 -> 2 ... that every hardware prefetcher follows, so
+ * the "DRAM latency" would have been a cache figure. This file promises to
+ * work without the EAL (numa_check.h), so it seeds itself from the kernel.
  */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
-
-#include <rte_random.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "numa_check.h"
 
@@ -20,9 +27,40 @@ numa_line_at(void *buf, uint64_t i)
 	return (uintptr_t *)((char *)buf + i * NUMA_LINE);
 }
 
+/* splitmix64 (Steele, Lea, Flood): a full-period 64-bit generator, enough for a shuffle. */
+static uint64_t
+numa_rand_next(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* A number in [0, bound): the high half of a 64x64 product (Lemire), no modulo bias to speak of. */
+static uint64_t
+numa_rand_below(uint64_t *state, uint64_t bound)
+{
+	return (uint64_t)(((unsigned __int128)numa_rand_next(state) * bound) >> 64);
+}
+
+static uint64_t
+numa_rand_seed(void)
+{
+	struct timespec ts;
+	uint64_t seed;
+
+	if (getentropy(&seed, sizeof(seed)) == 0)
+		return seed;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
 void
 numa_chain_build(void *buf, uint64_t nb_lines)
 {
+	uint64_t state = numa_rand_seed();
 	uint64_t i;
 
 	for (i = 0; i < nb_lines; i++)
@@ -32,7 +70,7 @@ numa_chain_build(void *buf, uint64_t nb_lines)
 	 * permutation made of exactly one cycle; line i then points to a[i].
 	 */
 	for (i = nb_lines - 1; i > 0 && nb_lines > 1; i--) {
-		uint64_t j = rte_rand_max(i);
+		uint64_t j = numa_rand_below(&state, i);
 		uintptr_t tmp = *numa_line_at(buf, i);
 
 		*numa_line_at(buf, i) = *numa_line_at(buf, j);
@@ -89,3 +127,4 @@ numa_chain_walk(const void *start, uint64_t loads)
 		p = *p;
 	return (uint64_t)(uintptr_t)p;
 }
+
