@@ -14,7 +14,9 @@
  * work without the EAL (numa_check.h), so it seeds itself from the kernel.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
@@ -128,3 +130,35 @@ numa_chain_walk(const void *start, uint64_t loads)
 	return (uint64_t)(uintptr_t)p;
 }
 
+/*
+ * What a buffer of `bytes` against an LLC of `llc` means for the figure, in
+ * words; empty when it is as wanted and >= 8 x LLC. In a random cycle over N
+ * lines with C lines of cache, about C/N of the loads find their line cached.
+ */
+void
+numa_buffer_note(uint64_t bytes, uint64_t want, uint64_t llc, char *note, size_t len)
+{
+	double multiple = llc ? (double)bytes / (double)llc : 0;
+	int n = 0;
+
+	note[0] = '\0';
+	if (bytes == 0)
+		return;
+	if (bytes < want)
+		n = snprintf(note, len, "only %" PRIu64 " of the %" PRIu64 " MiB wanted could be "
+			"had; ", bytes >> 20, want >> 20);
+	if (n < 0 || (size_t)n >= len)
+		return;
+	if (llc == 0)
+		snprintf(note + n, len - n, "LLC size unknown (sysfs says nothing): the buffer "
+			"may not defeat the cache");
+	else if (bytes <= llc)
+		snprintf(note + n, len - n, "%.1f x LLC: it fits in the cache, this is cache "
+			"latency, NOT memory latency", multiple);
+	else if (multiple < NUMA_LLC_MULTIPLE)
+		snprintf(note + n, len - n, "%.1f x LLC: about %.0f%% of the loads may still hit "
+			"the cache, so the figure is below the true memory latency", multiple,
+			100.0 / multiple);
+	else if (n > 0)
+		snprintf(note + n, len - n, "still %.1f x LLC, memory latency", multiple);
+}

@@ -146,10 +146,14 @@ void numa_placement_release(struct numa_topology *topo);
 void numa_chain_build(void *buf, uint64_t nb_lines);
 int numa_chain_verify(const void *buf, uint64_t nb_lines);
 uint64_t numa_chain_walk(const void *start, uint64_t loads);
+/* The chase wants 8 x the LLC: then at most about 1 load in 8 can hit the cache. */
+#define NUMA_LLC_MULTIPLE 8
+/* What a chase buffer of `bytes` (of `want`) means against the LLC, in words; "" when fine. */
+void numa_buffer_note(uint64_t bytes, uint64_t want, uint64_t llc, char *note, size_t len);
 
 /* numa_latency.c: the matrix and the sweep */
 struct numa_latency_opts {
-	uint64_t buffer_bytes;          /* 0: 8 x LLC */
+	uint64_t buffer_bytes;          /* 0: 8 x LLC, or less if the hugepages are short */
 	unsigned int reps;
 	uint64_t loads;                 /* per repetition; 0: one full cycle */
 	bool sweep;
@@ -164,7 +168,7 @@ struct numa_latency_cell {
 	double min_ns;
 	double max_ns;
 	double on_cpu;                  /* share of wall time the lcore was running */
-	char why_not[96];
+	char why_not[128];
 };
 
 struct numa_latency {
@@ -173,10 +177,11 @@ struct numa_latency {
 	int row_socket[NUMA_MAX_SOCKETS];
 	int col_socket[NUMA_MAX_SOCKETS];
 	struct numa_latency_cell cells[NUMA_MAX_SOCKETS][NUMA_MAX_SOCKETS];
-	uint64_t buffer_bytes;
+	uint64_t want_bytes;            /* 8 x LLC, or --buffer-mib */
+	uint64_t col_bytes[NUMA_MAX_SOCKETS];   /* what each socket's hugepages gave (0: none) */
 	uint64_t llc_bytes;
 	unsigned int reps;
-	uint64_t loads;
+	uint64_t loads;                 /* per repetition; 0: one cycle of the column's buffer */
 };
 
 int numa_latency_measure(const struct numa_topology *topo,
@@ -184,6 +189,7 @@ int numa_latency_measure(const struct numa_topology *topo,
 void numa_latency_print(FILE *out, const struct numa_topology *topo,
 		const struct numa_latency *lat);
 int numa_latency_sweep(FILE *out, const struct numa_latency_opts *opts);
+
 int numa_chain_self_test(FILE *out, uint64_t buffer_bytes);
 
 /* numa_json.c: --json FILE */

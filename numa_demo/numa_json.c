@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * --json FILE: the whole report for scripts and CI, in the issue's schema
- *   {"sockets", "lcores", "ports", "findings", "plan", "latency_ns", "distances"}
+ *   {"sockets", "lcores", "ports", "findings", "plan", "latency_ns", "distances",
+ *    "latency_buffers"}
+ * latency_ns[row][col] is null for a cell that was not measured; latency_buffers
+ * says, per memory socket (column), what buffer the chase really had and what
+ * that means ("note" null when it was >= 8 x LLC).
  * It can be fed back as --topology FILE.
  */
 #include <errno.h>
@@ -40,7 +44,7 @@ numa_json_write(const char *path, const struct numa_topology *topo,
 		const struct numa_latency *lat)
 {
 	json_t *lcores = json_array(), *ports = json_array(), *findings = json_array();
-	json_t *latency = json_array(), *distances = json_array();
+	json_t *latency = json_array(), *distances = json_array(), *buffers = json_array();
 	json_t *root;
 	unsigned int i, j;
 	int ret = 0;
@@ -65,6 +69,20 @@ numa_json_write(const char *path, const struct numa_topology *topo,
 				json_real(lat->cells[i][j].median_ns) : json_null());
 		json_array_append_new(latency, row);
 	}
+	for (j = 0; lat != NULL && j < lat->nb_cols; j++) {
+		char note[200];
+
+		numa_buffer_note(lat->col_bytes[j], lat->want_bytes, lat->llc_bytes, note,
+			sizeof(note));
+		json_array_append_new(buffers, json_pack("{s:I, s:I, s:I, s:o, s:o}",
+			"socket", (json_int_t)lat->col_socket[j],
+			"buffer_mib", (json_int_t)(lat->col_bytes[j] >> 20),
+			"llc_mib", (json_int_t)(lat->llc_bytes >> 20),
+			"llc_multiple", lat->llc_bytes && lat->col_bytes[j] ?
+				json_real((double)lat->col_bytes[j] / (double)lat->llc_bytes) :
+				json_null(),
+			"note", note[0] ? json_string(note) : json_null()));
+	}
 	for (i = 0; topo->has_distances && i < topo->nb_sockets; i++) {
 		json_t *row = json_array();
 
@@ -72,10 +90,10 @@ numa_json_write(const char *path, const struct numa_topology *topo,
 			json_array_append_new(row, json_integer(topo->distances[i][j]));
 		json_array_append_new(distances, row);
 	}
-	root = json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o}",
+	root = json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
 		"sockets", (json_int_t)topo->nb_sockets, "lcores", lcores, "ports", ports,
 		"findings", findings, "plan", numa_json_plan(plan), "latency_ns", latency,
-		"distances", distances);
+		"distances", distances, "latency_buffers", buffers);
 	if (root == NULL) {
 		LAB_LOG(ERR, "--json %s: cannot build the JSON document", path);
 		return -ENOMEM;

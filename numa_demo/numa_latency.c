@@ -28,6 +28,7 @@
 
 #define NUMA_MAX_REPS 1000
 #define NUMA_LLC_FALLBACK (32ULL << 20)
+#define NUMA_MIN_BUFFER (2ULL << 20)
 #define NUMA_COURSE_LOCAL_NS 60.0
 #define NUMA_COURSE_REMOTE_NS 120.0
 
@@ -146,22 +147,40 @@ numa_lcore_cpu(unsigned int lcore_id)
 	return 0;
 }
 
+/* The buffer the chase wants: 8 x the LLC, so about 1 load in 8 can hit the cache at most. */
 static uint64_t
-numa_default_buffer(uint64_t *llc)
+numa_wanted_buffer(const struct numa_latency_opts *opts, uint64_t *llc)
 {
 	*llc = numa_llc_bytes(numa_lcore_cpu(rte_get_main_lcore()));
-	return 8 * (*llc ? *llc : NUMA_LLC_FALLBACK);
+	if (opts->buffer_bytes)
+		return opts->buffer_bytes;
+	return NUMA_LLC_MULTIPLE * (*llc ? *llc : NUMA_LLC_FALLBACK);
 }
 
+/*
+ * As much of `want` as the socket's hugepages really give, halving down to
+ * NUMA_MIN_BUFFER: a smaller buffer still measures, and the report says what
+ * it means. Sets *got to the size allocated (0 when nothing could be had).
+ */
 static void *
-numa_buffer_alloc(uint64_t bytes, int socket, char *why, size_t len)
+numa_buffer_alloc(uint64_t want, int socket, uint64_t *got, char *why, size_t len)
 {
-	void *buf = rte_malloc_socket("numa_latency", bytes, RTE_CACHE_LINE_SIZE, socket);
+	uint64_t bytes;
 
-	if (buf == NULL)
-		snprintf(why, len, "cannot allocate %" PRIu64 " MiB of hugepages on socket %d "
-			"(reserve more, or use --buffer-mib)", bytes >> 20, socket);
-	return buf;
+	for (bytes = want; bytes >= RTE_MIN(want, (uint64_t)NUMA_MIN_BUFFER); bytes /= 2) {
+		void *buf = rte_malloc_socket("numa_latency", bytes, RTE_CACHE_LINE_SIZE,
+			socket);
+
+		if (buf != NULL) {
+			*got = bytes;
+			return buf;
+		}
+	}
+	*got = 0;
+	snprintf(why, len, "cannot allocate even %" PRIu64 " MiB of hugepages on socket %d "
+		"(reserve more: ./scripts/labenv.sh hugepages)",
+		RTE_MIN(want, (uint64_t)NUMA_MIN_BUFFER) >> 20, socket);
+	return NULL;
 }
 
 static void
@@ -182,11 +201,9 @@ numa_latency_measure(const struct numa_topology *topo, const struct numa_latency
 	unsigned int i, r, c;
 
 	memset(lat, 0, sizeof(*lat));
-	lat->buffer_bytes = numa_default_buffer(&lat->llc_bytes);
-	if (opts->buffer_bytes)
-		lat->buffer_bytes = opts->buffer_bytes;
+	lat->want_bytes = numa_wanted_buffer(opts, &lat->llc_bytes);
 	lat->reps = RTE_MIN(RTE_MAX(opts->reps, 1u), (unsigned int)NUMA_MAX_REPS);
-	lat->loads = opts->loads ? opts->loads : lat->buffer_bytes / NUMA_LINE;
+	lat->loads = opts->loads;
 	for (i = 0; i < topo->nb_sockets; i++) {
 		int s = topo->socket_ids[i];
 
@@ -200,13 +217,14 @@ numa_latency_measure(const struct numa_topology *topo, const struct numa_latency
 		return -ENOMEM;
 	}
 	for (c = 0; c < lat->nb_cols; c++) {
-		char why[96] = "";
-		void *buf = numa_buffer_alloc(lat->buffer_bytes, lat->col_socket[c], why,
-			sizeof(why));
+		char why[128] = "";
+		void *buf = numa_buffer_alloc(lat->want_bytes, lat->col_socket[c],
+			&lat->col_bytes[c], why, sizeof(why));
 		const struct rte_memseg *ms = buf ? rte_mem_virt2memseg(buf, NULL) : NULL;
+		uint64_t lines = lat->col_bytes[c] / NUMA_LINE;
 
 		if (buf != NULL)
-			numa_chain_build(buf, lat->buffer_bytes / NUMA_LINE);
+			numa_chain_build(buf, lines);
 		for (r = 0; r < lat->nb_rows; r++) {
 			struct numa_latency_cell *cell = &lat->cells[r][c];
 			int lcore = numa_lcore_of_socket(topo, lat->row_socket[r]);
@@ -217,8 +235,8 @@ numa_latency_measure(const struct numa_topology *topo, const struct numa_latency
 			}
 			memset(job, 0, sizeof(*job));
 			job->start = buf;
-			job->nb_lines = lat->buffer_bytes / NUMA_LINE;
-			job->loads = lat->loads;
+			job->nb_lines = lines;
+			job->loads = lat->loads ? lat->loads : lines;
 			job->reps = lat->reps;
 			if (numa_chase_on((unsigned int)lcore, job) < 0) {
 				snprintf(cell->why_not, sizeof(cell->why_not),
@@ -247,12 +265,20 @@ numa_latency_print(FILE *out, const struct numa_topology *topo, const struct num
 	fprintf(out, "\n== latency matrix: one dependent load, ns (median [min-max] of %u "
 		"reps) ==\n", lat->reps);
 	lab_print_platform(out);
-	fprintf(out, "# buffer       : %" PRIu64 " MiB per socket (LLC %" PRIu64 " MiB%s), "
-		"one pointer per 64-byte line, one Sattolo cycle, %" PRIu64 " loads per rep\n",
-		lat->buffer_bytes >> 20, lat->llc_bytes >> 20,
-		lat->llc_bytes && lat->buffer_bytes >= 8 * lat->llc_bytes ? ", >= 8x" :
-		lat->llc_bytes && lat->buffer_bytes <= lat->llc_bytes ?
-		": buffer fits in cache, this is NOT memory latency" : "", lat->loads);
+	fprintf(out, "# buffer       : wanted %" PRIu64 " MiB per socket (%s), one pointer per "
+		"64-byte line, one Sattolo cycle\n", lat->want_bytes >> 20,
+		lat->want_bytes == NUMA_LLC_MULTIPLE * lat->llc_bytes ? "8 x the LLC" :
+		lat->llc_bytes ? "--buffer-mib" : "LLC unknown");
+	for (c = 0; c < lat->nb_cols; c++) {
+		uint64_t bytes = lat->col_bytes[c];
+		char note[200];
+
+		numa_buffer_note(bytes, lat->want_bytes, lat->llc_bytes, note, sizeof(note));
+		fprintf(out, "#   socket %-3d : %" PRIu64 " MiB of hugepages (LLC %" PRIu64 " MiB), %"
+			PRIu64 " loads per rep: %s\n", lat->col_socket[c], bytes >> 20,
+			lat->llc_bytes >> 20, lat->loads ? lat->loads : bytes / NUMA_LINE,
+			note[0] ? note : bytes ? ">= 8 x LLC, memory latency" : "not measured");
+	}
 	fprintf(out, "%-18s", "lcore \\ memory");
 	for (c = 0; c < lat->nb_cols; c++) {
 		char head[32];
@@ -274,7 +300,7 @@ numa_latency_print(FILE *out, const struct numa_topology *topo, const struct num
 				snprintf(val, sizeof(val), "%.1f [%.1f-%.1f]", cell->median_ns,
 					cell->min_ns, cell->max_ns);
 			else
-				snprintf(val, sizeof(val), "n/a");
+				snprintf(val, sizeof(val), "not measured");
 			fprintf(out, "  %-26s", val);
 		}
 		fprintf(out, "\n");
@@ -310,9 +336,13 @@ numa_latency_print(FILE *out, const struct numa_topology *topo, const struct num
 		NUMA_COURSE_LOCAL_NS, NUMA_COURSE_REMOTE_NS,
 		NUMA_COURSE_REMOTE_NS / NUMA_COURSE_LOCAL_NS);
 	if (lat->nb_rows == 1 && lat->nb_cols == 1) {
+		char local[48] = "not measured";
+
+		if (lat->cells[0][0].measured)
+			snprintf(local, sizeof(local), "%.1f ns measured", lat->cells[0][0].median_ns);
 		fprintf(out, "one socket: the matrix is 1x1, only local latency exists here; "
-			"measured local %.1f ns vs the course's ~%.0f ns; no remote/local ratio "
-			"(needs two sockets)\n", lat->cells[0][0].median_ns, NUMA_COURSE_LOCAL_NS);
+			"local %s vs the course's ~%.0f ns; no remote/local ratio "
+			"(needs two sockets)\n", local, NUMA_COURSE_LOCAL_NS);
 		return;
 	}
 	for (r = 0; r < lat->nb_rows; r++) {
@@ -356,14 +386,14 @@ numa_latency_sweep(FILE *out, const struct numa_latency_opts *opts)
 	unsigned int cpu = numa_lcore_cpu(rte_lcore_id());
 	uint64_t level_bytes[3], llc, max_bytes, size;
 	struct numa_chase_job *job;
-	char why[96];
+	char why[128];
 	void *buf;
 	unsigned int l;
 
 	for (l = 0; l < 3; l++)
 		level_bytes[l] = numa_cache_bytes(cpu, l + 1);
-	max_bytes = opts->buffer_bytes ? opts->buffer_bytes : numa_default_buffer(&llc);
-	buf = numa_buffer_alloc(max_bytes, (int)rte_socket_id(), why, sizeof(why));
+	buf = numa_buffer_alloc(numa_wanted_buffer(opts, &llc), (int)rte_socket_id(), &max_bytes,
+		why, sizeof(why));
 	job = rte_zmalloc("numa_chase_job", sizeof(*job), RTE_CACHE_LINE_SIZE);
 	if (buf == NULL || job == NULL) {
 		LAB_LOG(ERR, "--sweep: %s", buf == NULL ? why : "cannot allocate the job");

@@ -285,9 +285,10 @@ numa_file_hugepages(const struct numa_file_ctx *ctx, json_t *root)
 int
 numa_topology_from_file(const char *path, struct numa_topology *topo)
 {
-	/* The last three are numa_check --json output, read back as input. */
+	/* The last four are numa_check --json output, read back as input. */
 	static const char *const keys[] = { "sockets", "lcores", "main_lcore", "ports",
-		"distances", "hugepages_mib", "findings", "plan", "latency_ns", NULL };
+		"distances", "hugepages_mib", "findings", "plan", "latency_ns", "latency_buffers",
+		NULL };
 	struct numa_file_ctx ctx = { .path = path, .topo = topo };
 	json_error_t err;
 	long long sockets, main_lcore;

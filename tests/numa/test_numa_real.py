@@ -74,9 +74,9 @@ def main():
     for p in range(len(vdevs)):
         pollers += ["--pollers", f"{p}:{local_list}"]
 
-    def numa_check(tag, app, timeout=120):
+    def numa_check(tag, app, timeout=120, eal_extra=()):
         out = os.path.join(t.workdir, f"{tag}.json")
-        eal = t.eal(lcore_list, t.prefix(tag), vdevs=vdevs)
+        eal = t.eal(lcore_list, t.prefix(tag), vdevs=vdevs, extra=eal_extra)
         res = t.run([labtest.program("numa_check")] + eal + ["--", "--json", out] + app,
                     timeout=timeout)
         data = None
@@ -174,6 +174,22 @@ def main():
         else:
             t.check("remote/local" in res.stdout and "measured" in res.stdout,
                     "remote/local ratio printed")
+    # 4b. Fewer hugepages than the chase wants: it still measures, and says what that means.
+    limit = ",".join(["64"] * (max(nodes) + 1))
+    res, data = numa_check("short", pollers + ["--latency", "--buffer-mib", "256", "--reps",
+                                               "3", "--loads", "100000"], timeout=240,
+                           eal_extra=[f"--socket-limit={limit}"])
+    if t.check(res.returncode == 0 and data, "--latency under --socket-limit=64: exit 0",
+               res.stdout[-2000:] + res.stderr[-2000:]):
+        bufs = data["latency_buffers"]
+        t.check(len(bufs) == len(nodes) and all(0 < b["buffer_mib"] < 64 for b in bufs),
+                "each socket's buffer is what the limit left, not the 256 MiB asked", str(bufs))
+        t.check(all(b["note"] and "of the 256 MiB wanted could be had" in b["note"]
+                    for b in bufs), "each buffer's note says it is short", str(bufs))
+        t.check(all(isinstance(v, float) and v > 0 for r in data["latency_ns"] for v in r),
+                "every cell still measured", str(data["latency_ns"]))
+        t.check(res.stdout.count("of the 256 MiB wanted could be had") == len(nodes),
+                "the text report marks each short buffer", res.stdout[-2000:])
     res, _ = numa_check("sweep", pollers + ["--sweep", "--buffer-mib", "1", "--reps", "3",
                                             "--loads", "20000"], timeout=240)
     sizes = re.findall(r"^\s+(\d+) KiB  (L1|L2|L3|DRAM) ", res.stdout, re.M)

@@ -135,14 +135,16 @@ def main():
     res, data = run(t, "schema", os.path.join(TOPO, "four_socket.json"), [], "schema")
     if t.check(data is not None, "four sockets: --json written"):
         t.check(list(data) == ["sockets", "lcores", "ports", "findings", "plan", "latency_ns",
-                               "distances"], "--json has exactly the issue's keys", str(list(data)))
+                               "distances", "latency_buffers"],
+                "--json has exactly the issues' keys", str(list(data)))
         t.check(data["sockets"] == 4, "sockets: 4")
         t.check(data["lcores"] == [{"lcore": i, "socket": i // 2} for i in range(6)],
                 "lcores with their sockets", str(data["lcores"]))
         t.check(data["ports"] == [{"port": 0, "socket": 2}, {"port": 1, "socket": 3},
                                   {"port": 2, "socket": 1}], "ports with their sockets")
         t.check(data["distances"][3] == [22, 12, 16, 10], "distances copied")
-        t.check(data["latency_ns"] == [], "latency_ns empty when not measured")
+        t.check(data["latency_ns"] == [] and data["latency_buffers"] == [],
+                "latency_ns and latency_buffers empty when not measured")
         # --json output is accepted back as --topology.
         back = os.path.join(t.workdir, "schema.json")
         res2, data2 = run(t, "round trip", back, [], "roundtrip")

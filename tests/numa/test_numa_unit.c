@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Unit tests of numa_check's EAL-free pieces: the Sattolo pointer cycle,
+ * Unit tests of numa_check's EAL-free pieces: the Sattolo pointer cycle (built
+ * here without rte_eal_init(), as the file promises), the chase buffer's note,
  * the lcore list parser/formatter, the audit and the plan.
  * Exits 0 when every check passes, 1 otherwise.
  */
@@ -179,10 +180,36 @@ test_audit_and_plan(void)
 	CHECK(numa_other_socket(&t, 0) == NUMA_SOCKET_UNKNOWN, "one socket: no other");
 }
 
+/* What the report says of a chase buffer, against an LLC of 32 MiB. */
+static void
+test_buffer_note(void)
+{
+	const uint64_t mib = 1ULL << 20, llc = 32 * mib;
+	char note[200];
+
+	numa_buffer_note(256 * mib, 256 * mib, llc, note, sizeof(note));
+	CHECK(note[0] == '\0', "8 x LLC as wanted: no note ('%s')", note);
+	numa_buffer_note(64 * mib, 256 * mib, llc, note, sizeof(note));
+	CHECK(strstr(note, "only 64 of the 256 MiB wanted") != NULL &&
+		strstr(note, "2.0 x LLC: about 50% of the loads may still hit") != NULL,
+		"2 x LLC: short, and about half the loads hit the cache ('%s')", note);
+	numa_buffer_note(16 * mib, 256 * mib, llc, note, sizeof(note));
+	CHECK(strstr(note, "NOT memory latency") != NULL, "a buffer inside the LLC says so ('%s')",
+		note);
+	numa_buffer_note(64 * mib, 64 * mib, llc, note, sizeof(note));
+	CHECK(strstr(note, "wanted") == NULL && strstr(note, "2.0 x LLC") != NULL,
+		"asked for 2 x LLC and got it: not short, still marked ('%s')", note);
+	numa_buffer_note(64 * mib, 64 * mib, 0, note, sizeof(note));
+	CHECK(strstr(note, "LLC size unknown") != NULL, "unknown LLC said ('%s')", note);
+	numa_buffer_note(0, 256 * mib, llc, note, sizeof(note));
+	CHECK(note[0] == '\0', "no buffer at all: the cell's own 'not measured' says it");
+}
+
 int
 main(void)
 {
 	test_chain();
+	test_buffer_note();
 	test_lcore_lists();
 	test_audit_and_plan();
 	return lab_check_summary("test_numa_unit");
