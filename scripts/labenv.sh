@@ -6,20 +6,23 @@
 #
 #   labenv.sh setup            install missing packages, reserve hugepages, mount hugetlbfs
 #   labenv.sh deps             install missing Debian packages only
-#   labenv.sh hugepages [N]    reserve N 2 MiB hugepages (default 1024) and mount hugetlbfs
+#   labenv.sh hugepages [N]    reserve N 2 MiB hugepages (default: computed from the LLC
+#                              and the NUMA nodes, and said why) and mount hugetlbfs
 #   labenv.sh clean [PREFIX]   remove runtime dirs and hugepage files no live process holds
 #   labenv.sh tap-up IFACE     wait for a net_tap interface, silence IPv6 on it, bring it up
 #   labenv.sh status           what is reserved, mounted and left behind
 #   labenv.sh uml-run CMD...   run CMD inside a user-mode Linux kernel with TAP flow support
 #   labenv.sh numa-vm CMD...   run CMD inside an emulated two-node NUMA machine (qemu)
+#   labenv.sh dpdk24 SUB...    a Debian 13 root with DPDK 24.11: setup, run CMD..., check, path
 set -euo pipefail
 
-HUGEPAGES_DEFAULT=1024
+# What the labs' pools and rings take, two labs at a time; the rest is computed.
+HUGEPAGES_LABS_MIB=2048
 RUNTIME_DIR=/var/run/dpdk
 PACKAGES=(dpdk dpdk-dev libdpdk-dev dpdk-doc librte-net-null23 librte-net-tap23 librte-net-pcap23
 	libnuma-dev libjansson-dev meson ninja-build pkg-config gcc
 	libpcap-dev python3-scapy python3-pyelftools python3-matplotlib tmux iproute2 kmod
-	numactl user-mode-linux clang qemu-system-x86 linux-image-amd64 busybox-static)
+	numactl user-mode-linux clang qemu-system-x86 linux-image-amd64 busybox-static debootstrap)
 
 die() { echo "labenv: $*" >&2; exit 1; }
 need_root() { [ "$(id -u)" -eq 0 ] || die "$1 needs root (hugepages, hugetlbfs and apt). Run: sudo $0 $*"; }
@@ -40,8 +43,50 @@ cmd_deps() {
 
 hugetlbfs_mounts() { awk '$3 == "hugetlbfs" { print $2 }' /proc/mounts; }
 
+# The largest last-level cache of any CPU, in KiB (0 when sysfs says nothing).
+llc_kib() {
+	local d best=0 level=0 size lv
+	for d in /sys/devices/system/cpu/cpu[0-9]*/cache/index[0-9]*; do
+		[ -r "$d/size" ] && [ -r "$d/level" ] || continue
+		[ "$(cat "$d/type" 2>/dev/null)" = Instruction ] && continue
+		lv=$(cat "$d/level")
+		size=$(sed -E 's/K$//; s/^([0-9]+)M$/\1*1024/' "$d/size")
+		size=$((size))
+		if [ "$lv" -gt "$level" ] || { [ "$lv" -eq "$level" ] && [ "$size" -gt "$best" ]; }; then
+			level=$lv
+			best=$size
+		fi
+	done
+	echo "$best"
+}
+
+# Pages of 2 MiB the labs need on this machine, with the reason on stderr:
+# the pools and rings of two labs at a time (meson runs two tests at once),
+# plus, on every NUMA node, numa_check's pointer chase of 8 x the LLC. Never
+# more than a quarter of the memory, so the rest of the machine keeps room.
+hugepages_needed() {
+	local llc nodes labs_mib chase_mib want_mib cap_mib total_mib mib
+	llc=$(llc_kib)
+	nodes=$(ls -d /sys/devices/system/node/node[0-9]* 2>/dev/null | wc -l)
+	[ "$nodes" -ge 1 ] || nodes=1
+	labs_mib=$HUGEPAGES_LABS_MIB
+	# 32 MiB when the LLC is unknown: numa_check assumes the same.
+	chase_mib=$(( 8 * (llc > 0 ? (llc + 1023) / 1024 : 32) + 16 ))
+	want_mib=$(( labs_mib + nodes * chase_mib ))
+	total_mib=$(( $(awk '/^MemTotal:/ {print $2}' /proc/meminfo) / 1024 ))
+	cap_mib=$(( total_mib / 4 ))
+	mib=$(( want_mib < cap_mib ? want_mib : cap_mib ))
+	echo "labenv: hugepages: $labs_mib MiB for the labs' pools and rings + $nodes node(s) x" \
+		"$chase_mib MiB for the latency chase (8 x the $(( llc / 1024 )) MiB LLC + 16)" \
+		"= $want_mib MiB$( [ "$mib" -lt "$want_mib" ] && echo ", capped at a quarter of" \
+		"the $total_mib MiB of memory (the chase will use a smaller buffer and say so)" );" \
+		"$(( total_mib - mib )) MiB left for other programs" >&2
+	echo $(( (mib + 1) / 2 ))
+}
+
 cmd_hugepages() {
-	local want=${1:-$HUGEPAGES_DEFAULT} have
+	local want=${1:-} have
+	[ -n "$want" ] || want=$(hugepages_needed)
 	[[ "$want" =~ ^[0-9]+$ ]] || die "hugepages: '$want' is not a page count"
 	have=$(cat /proc/sys/vm/nr_hugepages)
 	if [ "$have" -lt "$want" ]; then
@@ -122,10 +167,10 @@ cmd_status() {
 
 cmd_setup() {
 	cmd_deps
-	cmd_hugepages "${1:-$HUGEPAGES_DEFAULT}"
+	cmd_hugepages "$@"
 }
 
-usage() { sed -n '4,14p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '4,16p' "$0" | sed 's/^# \{0,1\}//'; }
 
 sub=${1:-}
 [ $# -gt 0 ] && shift
@@ -139,6 +184,7 @@ status) cmd_status ;;
 # The two virtual machines are larger chores, each in its own module.
 uml-run) source "$(dirname "$0")/labenv.d/uml.sh"; cmd_uml_run "$@" ;;
 numa-vm) source "$(dirname "$0")/labenv.d/numa-vm.sh"; cmd_numa_vm "$@" ;;
+dpdk24) source "$(dirname "$0")/labenv.d/dpdk24.sh"; cmd_dpdk24 "$@" ;;
 -h|--help|help) usage ;;
 *) usage >&2; exit 2 ;;
 esac
