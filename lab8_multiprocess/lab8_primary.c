@@ -32,6 +32,7 @@
 #include <rte_seqlock.h>
 #include <rte_telemetry.h>
 
+#include "lab_compat.h"
 #include "lab_eal.h"
 #include "lab_log.h"
 #include "lab_mempool.h"
@@ -411,14 +412,14 @@ telemetry_stats(const char *cmd __rte_unused, const char *params __rte_unused,
 
 	totals_get(&t);
 	rte_tel_data_start_dict(d);
-	rte_tel_data_add_dict_u64(d, "rx_packets", t.rx);
-	rte_tel_data_add_dict_u64(d, "enqueued", t.enqueued);
-	rte_tel_data_add_dict_u64(d, "ring_full_drops", t.drops);
-	rte_tel_data_add_dict_u64(d, "pool_in_use", pool->size - avail);
-	rte_tel_data_add_dict_u64(d, "pool_available", avail);
-	rte_tel_data_add_dict_u64(d, "enterprise_packets", t.role_packets[LAB8_ROLE_ENTERPRISE]);
-	rte_tel_data_add_dict_u64(d, "mobility_packets", t.role_packets[LAB8_ROLE_MOBILITY]);
-	rte_tel_data_add_dict_u64(d, "secondaries_attached", t.attached);
+	lab_tel_data_add_dict_uint(d, "rx_packets", t.rx);
+	lab_tel_data_add_dict_uint(d, "enqueued", t.enqueued);
+	lab_tel_data_add_dict_uint(d, "ring_full_drops", t.drops);
+	lab_tel_data_add_dict_uint(d, "pool_in_use", pool->size - avail);
+	lab_tel_data_add_dict_uint(d, "pool_available", avail);
+	lab_tel_data_add_dict_uint(d, "enterprise_packets", t.role_packets[LAB8_ROLE_ENTERPRISE]);
+	lab_tel_data_add_dict_uint(d, "mobility_packets", t.role_packets[LAB8_ROLE_MOBILITY]);
+	lab_tel_data_add_dict_uint(d, "secondaries_attached", t.attached);
 	return 0;
 }
 

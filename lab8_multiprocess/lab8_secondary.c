@@ -12,7 +12,6 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -33,6 +32,7 @@
 #include <rte_mempool.h>
 #include <rte_ring.h>
 
+#include "lab_compat.h"
 #include "lab_eal.h"
 #include "lab_log.h"
 #include "lab_mempool.h"
@@ -235,7 +235,7 @@ exit_primary_gone(const char *why)
 	_exit(EXIT_PRIMARY_GONE);
 }
 
-static void *
+static LAB_CTRL_THREAD_RET
 watch_main(void *arg __rte_unused)
 {
 	uint64_t last_hb = __atomic_load_n(&info->heartbeat, __ATOMIC_ACQUIRE);
@@ -251,7 +251,7 @@ watch_main(void *arg __rte_unused)
 			break;
 	}
 	if (why == NULL)
-		return NULL;
+		return LAB_CTRL_THREAD_DONE;
 	primary_gone = why;
 	/* The main loop notices within a burst; if it is stuck (a blocked write), leave anyway. */
 	usleep(3 * LAB8_WATCH_MS * 1000);
@@ -267,7 +267,7 @@ watch_main(void *arg __rte_unused)
 		}
 		_exit(EXIT_PRIMARY_GONE);
 	}
-	return NULL;
+	return LAB_CTRL_THREAD_DONE;
 }
 
 static void
@@ -710,7 +710,7 @@ attach(void)
 int
 main(int argc, char **argv)
 {
-	pthread_t watch_tid;
+	struct lab_ctrl_thread watch;
 	bool watching = false;
 	char lc[64];
 	int ret;
@@ -751,10 +751,10 @@ main(int argc, char **argv)
 		goto fail;
 
 	if (opts.watch) {
-		ret = rte_ctrl_thread_create(&watch_tid, "lab8-watch", NULL, watch_main, NULL);
+		ret = lab_ctrl_thread_create(&watch, "lab8-watch", watch_main, NULL);
 		if (ret != 0) {
 			LAB_LOG(ERR, "cannot start the primary-death watch thread: %s",
-				strerror(ret));
+				strerror(-ret));
 			release_slot();
 			goto fail;
 		}
@@ -786,7 +786,7 @@ main(int argc, char **argv)
 		rte_mempool_cache_flush(rte_mempool_default_cache(pool, rte_lcore_id()), pool);
 	if (watching) {
 		watch_stop = true;
-		pthread_join(watch_tid, NULL);
+		lab_ctrl_thread_join(&watch);
 		if (primary_gone != NULL)
 			exit_primary_gone(primary_gone);
 	}

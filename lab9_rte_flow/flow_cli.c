@@ -260,7 +260,6 @@ flow_cli_run(void)
 {
 	struct cmdline *cl;
 	struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
-	int st;
 
 	cl = cmdline_stdin_new(cli_ctx, "lab9> ");
 	if (cl == NULL) {
@@ -268,12 +267,19 @@ flow_cli_run(void)
 		return -ENOMEM;
 	}
 	flow_cli_help(stdout);
-	/* Polled, not cmdline_interact(): SIGINT/SIGTERM must end the prompt too. */
+	/*
+	 * Polled, not cmdline_interact(): SIGINT/SIGTERM must end the prompt too.
+	 * cmdline_in() takes the bytes read (cmdline_poll() is gone in 23.11) and
+	 * returns -1 at end of input (Ctrl-D) or once a command called cmdline_quit().
+	 */
 	while (!lab_force_quit && !flow_cli_quit) {
+		char buf[128];
+		ssize_t n;
+
 		if (poll(&pfd, 1, 50) <= 0)
 			continue;
-		st = cmdline_poll(cl);
-		if (st < 0 || st == RDLINE_EXITED)
+		n = read(STDIN_FILENO, buf, sizeof(buf));
+		if (n <= 0 || cmdline_in(cl, buf, (int)n) < 0)
 			break;
 	}
 	cmdline_stdin_exit(cl);
