@@ -4,8 +4,10 @@
 # The README's test command: sets up what is missing (packages, hugepages),
 # builds with warnings as errors, runs every meson test suite; then builds
 # again with AddressSanitizer and UndefinedBehaviorSanitizer (./build-asan)
-# and runs the suites that do not boot a virtual machine under it; then runs
-# the libFuzzer targets briefly (./build-fuzz, clang).
+# and runs the suites that do not boot a virtual machine under it; then builds
+# and runs those suites again on DPDK 24.11 in a Debian 13 root
+# (./build-dpdk24, labenv.sh dpdk24); then runs the libFuzzer targets briefly
+# (./build-fuzz, clang).
 #   ./scripts/test.sh                 everything
 #   ./scripts/test.sh --suite lab8    extra arguments go to both 'meson test' runs
 set -euo pipefail
@@ -28,6 +30,22 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 ninja -C build-asan
 meson test -C build-asan --print-errorlogs --no-suite vm "$@" || rc=$?
 
+# DPDK 24.11 LTS, in a Debian 13 root with Debian 13's own packages
+# (labenv.sh dpdk24): its own build folder, every suite that boots no virtual
+# machine. Skipped, and said so, when Debian's packages cannot be reached.
+dpdk24=0
+./scripts/labenv.sh dpdk24 setup || dpdk24=$?
+if [ "$dpdk24" -eq 77 ]; then
+	echo "SKIP: the DPDK 24.11 pass: no Debian 13 root could be made (see above)"
+elif [ "$dpdk24" -ne 0 ]; then
+	rc=1
+else
+	./scripts/labenv.sh dpdk24 run -- /bin/bash -c 'set -e
+		[ -f build-dpdk24/build.ninja ] || meson setup build-dpdk24
+		ninja -C build-dpdk24
+		meson test -C build-dpdk24 --print-errorlogs --no-suite vm "$@"' dpdk24 "$@" || rc=$?
+fi
+
 # The fuzz targets, a fixed number of inputs each over their seed corpus
 # (scripts/fuzz.sh runs them for longer).
 [ -f build-fuzz/build.ninja ] ||
@@ -36,12 +54,25 @@ meson test -C build-asan --print-errorlogs --no-suite vm "$@" || rc=$?
 ninja -C build-fuzz
 meson test -C build-fuzz --print-errorlogs --suite fuzz || rc=$?
 
-# One closing line that any CI reads: N passed, N failed, N skipped.
-/usr/bin/python3 - build{,-asan,-fuzz}/meson-logs/testlog.json <<'PY'
+# One closing line that any CI reads: N passed, N failed, N skipped. A build
+# folder whose run never happened counts as one failed (or, for the 24.11 pass
+# skipped above, one skipped).
+logs=(build{,-asan,-fuzz}/meson-logs/testlog.json)
+[ "$dpdk24" -eq 77 ] && logs+=(skipped:dpdk24) || logs+=(build-dpdk24/meson-logs/testlog.json)
+/usr/bin/python3 - "${logs[@]}" <<'PY'
 import json, sys
 counts = {"passed": 0, "failed": 0, "skipped": 0}
 for path in sys.argv[1:]:
-    with open(path) as f:
+    if path.startswith("skipped:"):
+        counts["skipped"] += 1
+        continue
+    try:
+        f = open(path)
+    except OSError:
+        print(f"test.sh: {path}: no test log (that build or run failed)")
+        counts["failed"] += 1
+        continue
+    with f:
         for line in f:
             result = json.loads(line)["result"]
             key = {"OK": "passed", "SKIP": "skipped", "EXPECTEDFAIL": "passed"}.get(result, "failed")
