@@ -10,8 +10,9 @@ cd "$(dirname "$0")/.."
 
 ./scripts/labenv.sh setup
 ./scripts/labenv.sh clean
-[ -f build/build.ninja ] || meson setup build
-ninja -C build
+BUILD_DIR=build
+[ -f "$BUILD_DIR/build.ninja" ] || meson setup "$BUILD_DIR"
+ninja -C "$BUILD_DIR"
 
 labs=("$@")
 [ ${#labs[@]} -gt 0 ] || labs=(lab8 lab9 numa false-sharing)
@@ -30,9 +31,18 @@ done
 
 echo
 echo "================ summary ================"
-failed=0
+# What the figures above were measured on.
+echo "DPDK $(pkg-config --modversion libdpdk 2>/dev/null || echo '?') (build $BUILD_DIR)," \
+	"CPU $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)," \
+	"$(nproc) CPU(s), $(ls -d /sys/devices/system/node/node[0-9]* 2>/dev/null | wc -l)" \
+	"NUMA node(s), $(awk '/^HugePages_Total/ {print $2}' /proc/meminfo) hugepages of 2 MiB"
+passed=0 failed=0
 for lab in "${labs[@]}"; do
 	printf '%-14s %s\n' "$lab" "${result[$lab]}"
-	[[ "${result[$lab]}" == FAILED* ]] && failed=1
+	case "${result[$lab]}" in
+	ok) passed=$((passed + 1)) ;;
+	*) failed=$((failed + 1)) ;;
+	esac
 done
-exit $failed
+echo "labs: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
