@@ -20,6 +20,7 @@
 #include <rte_string_fns.h>
 
 #include "flow_lab.h"
+#include "flow_syntax.h"
 
 #define FLOW_MAX_TOKENS 160
 
@@ -38,116 +39,6 @@ struct flow_parser {
 	unsigned int pos;
 	struct flow_rule *rule;
 };
-
-enum flow_field_kind {
-	FIELD_MAC,
-	FIELD_IPV4,
-	FIELD_IPV6,
-	FIELD_INT,          /* big-endian integer of size bytes */
-};
-
-struct flow_field {
-	const char *name;
-	enum flow_field_kind kind;
-	size_t offset;       /* in the item struct, which mirrors the header */
-	size_t size;
-	uint64_t full_mask;  /* FIELD_INT: what "is" masks with */
-};
-
-struct flow_item_desc {
-	const char *name;
-	enum rte_flow_item_type type;
-	const struct flow_field *fields;
-};
-
-static const struct flow_field eth_fields[] = {
-	{ "dst", FIELD_MAC, offsetof(struct rte_flow_item_eth, hdr.dst_addr), 6, 0 },
-	{ "src", FIELD_MAC, offsetof(struct rte_flow_item_eth, hdr.src_addr), 6, 0 },
-	{ "type", FIELD_INT, offsetof(struct rte_flow_item_eth, hdr.ether_type), 2, 0xffff },
-	{ NULL, 0, 0, 0, 0 },
-};
-
-static const struct flow_field vlan_fields[] = {
-	{ "vid", FIELD_INT, offsetof(struct rte_flow_item_vlan, hdr.vlan_tci), 2, 0x0fff },
-	{ "inner_type", FIELD_INT, offsetof(struct rte_flow_item_vlan, hdr.eth_proto), 2,
-		0xffff },
-	{ NULL, 0, 0, 0, 0 },
-};
-
-static const struct flow_field ipv4_fields[] = {
-	{ "src", FIELD_IPV4, offsetof(struct rte_flow_item_ipv4, hdr.src_addr), 4, 0 },
-	{ "dst", FIELD_IPV4, offsetof(struct rte_flow_item_ipv4, hdr.dst_addr), 4, 0 },
-	{ "proto", FIELD_INT, offsetof(struct rte_flow_item_ipv4, hdr.next_proto_id), 1, 0xff },
-	{ NULL, 0, 0, 0, 0 },
-};
-
-static const struct flow_field ipv6_fields[] = {
-	{ "src", FIELD_IPV6, offsetof(struct rte_flow_item_ipv6, hdr.src_addr), 16, 0 },
-	{ "dst", FIELD_IPV6, offsetof(struct rte_flow_item_ipv6, hdr.dst_addr), 16, 0 },
-	{ NULL, 0, 0, 0, 0 },
-};
-
-static const struct flow_field tcp_fields[] = {
-	{ "src", FIELD_INT, offsetof(struct rte_flow_item_tcp, hdr.src_port), 2, 0xffff },
-	{ "dst", FIELD_INT, offsetof(struct rte_flow_item_tcp, hdr.dst_port), 2, 0xffff },
-	{ NULL, 0, 0, 0, 0 },
-};
-
-static const struct flow_field udp_fields[] = {
-	{ "src", FIELD_INT, offsetof(struct rte_flow_item_udp, hdr.src_port), 2, 0xffff },
-	{ "dst", FIELD_INT, offsetof(struct rte_flow_item_udp, hdr.dst_port), 2, 0xffff },
-	{ NULL, 0, 0, 0, 0 },
-};
-
-static const struct flow_field vxlan_fields[] = {
-	{ "vni", FIELD_INT, offsetof(struct rte_flow_item_vxlan, vni), 3, 0xffffff },
-	{ NULL, 0, 0, 0, 0 },
-};
-
-static const struct flow_field gtp_fields[] = {
-	{ "teid", FIELD_INT, offsetof(struct rte_flow_item_gtp, teid), 4, 0xffffffff },
-	{ NULL, 0, 0, 0, 0 },
-};
-
-static const struct flow_item_desc item_descs[] = {
-	{ "eth", RTE_FLOW_ITEM_TYPE_ETH, eth_fields },
-	{ "vlan", RTE_FLOW_ITEM_TYPE_VLAN, vlan_fields },
-	{ "ipv4", RTE_FLOW_ITEM_TYPE_IPV4, ipv4_fields },
-	{ "ipv6", RTE_FLOW_ITEM_TYPE_IPV6, ipv6_fields },
-	{ "tcp", RTE_FLOW_ITEM_TYPE_TCP, tcp_fields },
-	{ "udp", RTE_FLOW_ITEM_TYPE_UDP, udp_fields },
-	{ "vxlan", RTE_FLOW_ITEM_TYPE_VXLAN, vxlan_fields },
-	{ "gtpu", RTE_FLOW_ITEM_TYPE_GTPU, gtp_fields },
-};
-
-const char *
-flow_item_name(enum rte_flow_item_type type)
-{
-	unsigned int i;
-
-	if (type == RTE_FLOW_ITEM_TYPE_END)
-		return "end";
-	for (i = 0; i < RTE_DIM(item_descs); i++)
-		if (item_descs[i].type == type)
-			return item_descs[i].name;
-	return "?";
-}
-
-const char *
-flow_action_name(enum rte_flow_action_type type)
-{
-	switch (type) {
-	case RTE_FLOW_ACTION_TYPE_END: return "end";
-	case RTE_FLOW_ACTION_TYPE_QUEUE: return "queue";
-	case RTE_FLOW_ACTION_TYPE_DROP: return "drop";
-	case RTE_FLOW_ACTION_TYPE_RSS: return "rss";
-	case RTE_FLOW_ACTION_TYPE_MARK: return "mark";
-	case RTE_FLOW_ACTION_TYPE_COUNT: return "count";
-	case RTE_FLOW_ACTION_TYPE_JUMP: return "jump";
-	case RTE_FLOW_ACTION_TYPE_PASSTHRU: return "passthru";
-	default: return "?";
-	}
-}
 
 /* Prints the message, then the rule with a caret under token i. */
 static int
@@ -255,14 +146,6 @@ flow_parse_number(struct flow_parser *p, const char *what, uint64_t max, uint64_
 }
 
 /* Writes v as a big-endian integer of size bytes. */
-static void
-flow_put_be(uint8_t *dst, uint64_t v, size_t size)
-{
-	size_t i;
-
-	for (i = 0; i < size; i++)
-		dst[size - 1 - i] = (uint8_t)(v >> (8 * i));
-}
 
 /* Parses the value token of a field into bytes (network order). */
 static int
@@ -306,28 +189,6 @@ flow_parse_field_value(struct flow_parser *p, const struct flow_field *f, uint8_
 	return 0;
 }
 
-/* The mask "is" and "spec" use: every bit of the field that is its value. */
-static void
-flow_full_mask(const struct flow_field *f, uint8_t *out)
-{
-	if (f->kind == FIELD_INT)
-		flow_put_be(out, f->full_mask, f->size);
-	else
-		memset(out, 0xff, f->size);
-}
-
-static void
-flow_prefix_mask(size_t size, unsigned int bits, uint8_t *out)
-{
-	size_t i;
-
-	for (i = 0; i < size; i++) {
-		unsigned int b = bits > 8 ? 8 : bits;
-
-		out[i] = b == 0 ? 0 : (uint8_t)(0xff << (8 - b));
-		bits -= b;
-	}
-}
 
 /* One "FIELD is|spec|mask|prefix VALUE" clause of item n. */
 static int
@@ -400,9 +261,9 @@ flow_parse_item(struct flow_parser *p)
 	unsigned int i, n = r->nb_items;
 	int ret;
 
-	for (i = 0; i < RTE_DIM(item_descs); i++)
-		if (flow_tok_is(p, p->pos, item_descs[i].name))
-			d = &item_descs[i];
+	for (i = 0; i < flow_nb_item_descs; i++)
+		if (flow_tok_is(p, p->pos, flow_item_descs[i].name))
+			d = &flow_item_descs[i];
 	if (d == NULL)
 		return flow_syntax_error(p, p->pos, "unknown pattern item '%s' (the lab knows "
 			"eth, vlan, ipv4, ipv6, tcp, udp, vxlan, gtpu; or 'end')",
@@ -646,217 +507,3 @@ fail:
 	return NULL;
 }
 
-/* Appends to a fixed buffer; remembers when something did not fit. */
-struct flow_printer {
-	char *buf;
-	size_t len;
-	size_t pos;
-	bool full;
-};
-
-static void
-flow_print(struct flow_printer *out, const char *fmt, ...)
-	__rte_format_printf(2, 3);
-
-static void
-flow_print(struct flow_printer *out, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (out->full)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(out->buf + out->pos, out->len - out->pos, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= out->len - out->pos) {
-		out->full = true;
-		return;
-	}
-	out->pos += (size_t)n;
-}
-
-static uint64_t
-flow_get_be(const uint8_t *src, size_t size)
-{
-	uint64_t v = 0;
-	size_t i;
-
-	for (i = 0; i < size; i++)
-		v = (v << 8) | src[i];
-	return v;
-}
-
-/* A field value (or mask) in the spelling flow_parse_field_value() reads. */
-static void
-flow_print_value(struct flow_printer *out, const struct flow_field *f, const uint8_t *v,
-		bool hex)
-{
-	char addr[INET6_ADDRSTRLEN];
-	struct rte_ether_addr mac;
-
-	switch (f->kind) {
-	case FIELD_MAC:
-		memcpy(mac.addr_bytes, v, 6);
-		rte_ether_format_addr(addr, sizeof(addr), &mac);
-		flow_print(out, " %s", addr);
-		break;
-	case FIELD_IPV4:
-	case FIELD_IPV6:
-		if (inet_ntop(f->kind == FIELD_IPV4 ? AF_INET : AF_INET6, v, addr,
-				sizeof(addr)) == NULL)
-			out->full = true;
-		else
-			flow_print(out, " %s", addr);
-		break;
-	case FIELD_INT:
-		flow_print(out, hex ? " 0x%" PRIx64 : " %" PRIu64, flow_get_be(v, f->size));
-		break;
-	}
-}
-
-/* Leading one bits of an address mask, or -1 when it is not a prefix. */
-static int
-flow_prefix_len(const uint8_t *mask, size_t size)
-{
-	uint8_t expect[16];
-	unsigned int bits;
-
-	for (bits = 0; bits < size * 8 && (mask[bits / 8] & (0x80 >> (bits % 8))); bits++)
-		;
-	flow_prefix_mask(size, bits, expect);
-	return memcmp(mask, expect, size) == 0 ? (int)bits : -1;
-}
-
-/* True when every bit set in mask is set in full. */
-static bool
-flow_within(const uint8_t *mask, const uint8_t *full, size_t size)
-{
-	size_t i;
-
-	for (i = 0; i < size; i++)
-		if (mask[i] & ~full[i])
-			return false;
-	return true;
-}
-
-/* One item's fields as the fewest clauses that give back the same spec and mask. */
-static void
-flow_print_item(struct flow_printer *out, const struct flow_item_desc *d,
-		const struct rte_flow_item *item)
-{
-	static const uint8_t zero[16];
-	const uint8_t *spec = item->spec, *mask = item->mask;
-	const struct flow_field *f;
-	bool printed = false;
-
-	flow_print(out, "%s", d->name);
-	if (spec == NULL)
-		return;
-	for (f = d->fields; f->name != NULL; f++) {
-		const uint8_t *sp = spec + f->offset, *mk = mask + f->offset;
-		bool spec_zero = memcmp(sp, zero, f->size) == 0;
-		uint8_t full[16];
-		int prefix;
-
-		if (spec_zero && memcmp(mk, zero, f->size) == 0)
-			continue;
-		printed = true;
-		flow_full_mask(f, full);
-		prefix = f->kind == FIELD_INT ? -1 : flow_prefix_len(mk, f->size);
-		/* "is" sets the value and the full mask; "mask"/"prefix" then narrow it. */
-		if (!spec_zero || memcmp(mk, full, f->size) == 0) {
-			flow_print(out, " %s is", f->name);
-			flow_print_value(out, f, sp, false);
-			if (memcmp(mk, full, f->size) == 0)
-				continue;
-		}
-		/* A mask wider than the field's values ("vid prefix 16") only as a prefix. */
-		if (prefix < 0 && !flow_within(mk, full, f->size))
-			prefix = flow_prefix_len(mk, f->size);
-		if (prefix >= 0) {
-			flow_print(out, " %s prefix %d", f->name, prefix);
-		} else {
-			flow_print(out, " %s mask", f->name);
-			flow_print_value(out, f, mk, true);
-		}
-	}
-	if (!printed) {
-		/* Every field matches anything, but the item has a spec: keep it so. */
-		flow_print(out, " %s mask", d->fields[0].name);
-		flow_print_value(out, &d->fields[0], zero, true);
-	}
-}
-
-int
-flow_rule_format(const struct flow_rule *rule, char *buf, size_t len)
-{
-	struct flow_printer out = { .buf = buf, .len = len };
-	const struct rte_flow_attr *attr = &rule->attr;
-	unsigned int i, j, q;
-
-	if (len == 0)
-		return -ENOSPC;
-	buf[0] = '\0';
-	if (attr->ingress)
-		flow_print(&out, "ingress ");
-	if (attr->egress)
-		flow_print(&out, "egress ");
-	if (attr->transfer)
-		flow_print(&out, "transfer ");
-	if (attr->priority != 0)
-		flow_print(&out, "priority %u ", attr->priority);
-	if (attr->group != 0)
-		flow_print(&out, "group %u ", attr->group);
-	flow_print(&out, "pattern ");
-	for (i = 0; i < rule->nb_items; i++) {
-		const struct rte_flow_item *item = &rule->pattern[i];
-
-		for (j = 0; j < RTE_DIM(item_descs); j++)
-			if (item_descs[j].type == item->type)
-				break;
-		if (j == RTE_DIM(item_descs))
-			return -EINVAL;
-		flow_print_item(&out, &item_descs[j], item);
-		flow_print(&out, " / ");
-	}
-	flow_print(&out, "end actions ");
-	for (i = 0; i < rule->nb_actions; i++) {
-		const struct rte_flow_action *a = &rule->actions[i];
-		const union flow_action_data *c = &rule->conf[i];
-
-		flow_print(&out, "%s", flow_action_name(a->type));
-		switch (a->type) {
-		case RTE_FLOW_ACTION_TYPE_QUEUE:
-			flow_print(&out, " index %u", c->queue.index);
-			break;
-		case RTE_FLOW_ACTION_TYPE_MARK:
-			flow_print(&out, " id %u", c->mark.id);
-			break;
-		case RTE_FLOW_ACTION_TYPE_JUMP:
-			flow_print(&out, " group %u", c->jump.group);
-			break;
-		case RTE_FLOW_ACTION_TYPE_RSS:
-			if (c->rss.queue_num == 0)
-				break;
-			flow_print(&out, " queues");
-			for (q = 0; q < c->rss.queue_num; q++)
-				flow_print(&out, " %u", c->rss.queue[q]);
-			flow_print(&out, " end");
-			break;
-		case RTE_FLOW_ACTION_TYPE_DROP:
-		case RTE_FLOW_ACTION_TYPE_COUNT:
-		case RTE_FLOW_ACTION_TYPE_PASSTHRU:
-			break;
-		default:
-			return -EINVAL;
-		}
-		flow_print(&out, " / ");
-	}
-	flow_print(&out, "end");
-	if (out.full) {
-		buf[0] = '\0';
-		return -ENOSPC;
-	}
-	return (int)out.pos;
-}
