@@ -37,8 +37,6 @@
 #define RX_IDLE_POLLS 1024
 #define RX_IDLE_SLEEP_US 200
 
-static struct flow_matrix matrix[RTE_MAX_LCORE];
-
 /* Which rx queues each worker lcore polls. */
 struct rx_assignment {
 	uint16_t queues[FLOW_NB_QUEUES];
@@ -51,7 +49,6 @@ static uint16_t nb_rx_queues;
 static volatile bool workers_stop;
 /* --bench: receive and free only, the cost every packet has without classification. */
 static volatile bool rx_only;
-static volatile uint64_t reset_generation;
 
 static struct {
 	const char *rules[MAX_CLI_RULES];
@@ -174,56 +171,10 @@ parse_args(int argc, char **argv)
 	return 0;
 }
 
-/* Classify a burst: the queue it landed on (hardware) or the software verdict. */
-static void
-count_burst(struct flow_matrix *mx, uint16_t queue, struct rte_mbuf **bufs, uint16_t n,
-		bool software)
-{
-	struct flow_soft_verdict v;
-	struct flow_queue_counts *qc;
-	enum lab_pkt_class cls;
-	uint64_t t0;
-	uint16_t i;
-
-	if (software)
-		flow_table_soft_begin();
-	for (i = 0; i < n; i++) {
-		struct rte_mbuf *m = bufs[i];
-
-		cls = lab_pkt_classify(m);
-		if (software) {
-			t0 = rte_rdtsc();
-			flow_table_soft_classify(m, &v);
-			mx->classify_cycles += rte_rdtsc() - t0;
-			mx->classified++;
-			if (v.drop) {
-				mx->soft_dropped++;
-				continue;
-			}
-			qc = &mx->queue[v.queue % FLOW_NB_QUEUES];
-			if (v.marked) {
-				qc->marked++;
-				qc->last_mark = v.mark;
-			}
-		} else {
-			qc = &mx->queue[queue];
-			if (m->ol_flags & RTE_MBUF_F_RX_FDIR_ID) {
-				qc->marked++;
-				qc->last_mark = m->hash.fdir.hi;
-			}
-		}
-		qc->class_packets[cls]++;
-	}
-	if (software)
-		flow_table_soft_end();
-	rte_pktmbuf_free_bulk(bufs, n);
-}
-
 static int
 rx_worker(void *arg)
 {
 	const struct rx_assignment *as = &assignment[rte_lcore_id()];
-	struct flow_matrix *mx = &matrix[rte_lcore_id()];
 	bool software = flow_table_mode() == FLOW_MODE_SOFTWARE;
 	struct rte_mbuf *bufs[BURST_SIZE];
 	unsigned int idle = 0;
@@ -231,12 +182,8 @@ rx_worker(void *arg)
 
 	RTE_SET_USED(arg);
 	while (!workers_stop) {
-		uint64_t gen = __atomic_load_n(&reset_generation, __ATOMIC_ACQUIRE);
+		struct flow_matrix *mx = flow_matrix_poll(rte_lcore_id());
 
-		if (gen != mx->generation) {
-			memset(mx, 0, sizeof(*mx));
-			__atomic_store_n(&mx->generation, gen, __ATOMIC_RELEASE);
-		}
 		for (i = 0; i < as->nb_queues; i++) {
 			n = rte_eth_rx_burst(port_id, as->queues[i], bufs, BURST_SIZE);
 			if (n > 0 && rx_only) {
@@ -244,7 +191,7 @@ rx_worker(void *arg)
 				rte_pktmbuf_free_bulk(bufs, n);
 				idle = 0;
 			} else if (n > 0) {
-				count_burst(mx, as->queues[i], bufs, n, software);
+				flow_matrix_count_burst(mx, as->queues[i], bufs, n, software);
 				idle = 0;
 			}
 		}
@@ -255,187 +202,6 @@ rx_worker(void *arg)
 		if (++idle > RX_IDLE_POLLS)
 			rte_delay_us_sleep(RX_IDLE_SLEEP_US);
 	}
-	return 0;
-}
-
-/* Sum over the rx lcores. */
-static void
-flow_matrix_total(struct flow_matrix *sum)
-{
-	unsigned int lcore, q, c;
-
-	memset(sum, 0, sizeof(*sum));
-	RTE_LCORE_FOREACH_WORKER(lcore) {
-		const struct flow_matrix *mx = &matrix[lcore];
-
-		for (q = 0; q < FLOW_NB_QUEUES; q++) {
-			for (c = 0; c < LAB_CLASS_MAX; c++)
-				sum->queue[q].class_packets[c] += mx->queue[q].class_packets[c];
-			sum->queue[q].marked += mx->queue[q].marked;
-			if (mx->queue[q].marked)
-				sum->queue[q].last_mark = mx->queue[q].last_mark;
-		}
-		sum->soft_dropped += mx->soft_dropped;
-		sum->classify_cycles += mx->classify_cycles;
-		sum->classified += mx->classified;
-		sum->rx_only_packets += mx->rx_only_packets;
-	}
-}
-
-void
-flow_matrix_reset(void)
-{
-	uint64_t gen = __atomic_add_fetch(&reset_generation, 1, __ATOMIC_ACQ_REL);
-	uint64_t deadline = rte_get_timer_cycles() + rte_get_timer_hz();
-	unsigned int lcore;
-
-	/* Each rx lcore zeroes its own block: no writer races with the reset. */
-	RTE_LCORE_FOREACH_WORKER(lcore) {
-		if (assignment[lcore].nb_queues == 0)
-			continue;
-		while (__atomic_load_n(&matrix[lcore].generation, __ATOMIC_ACQUIRE) != gen &&
-		       rte_get_timer_cycles() < deadline)
-			rte_delay_us_sleep(100);
-	}
-}
-
-struct flow_check {
-	const char *name;
-	bool pass;
-};
-
-static unsigned int
-flow_checks(const struct flow_matrix *sum, struct flow_check *checks)
-{
-	uint64_t q0_other = 0, https_total = 0, spoofed_total = 0;
-	unsigned int q, c;
-
-	for (c = 0; c < LAB_CLASS_MAX; c++)
-		if (c != LAB_CLASS_HTTPS)
-			q0_other += sum->queue[0].class_packets[c];
-	for (q = 0; q < FLOW_NB_QUEUES; q++) {
-		https_total += sum->queue[q].class_packets[LAB_CLASS_HTTPS];
-		spoofed_total += sum->queue[q].class_packets[LAB_CLASS_SPOOFED];
-	}
-	checks[0].name = "queue 0 carries only HTTPS";
-	checks[0].pass = q0_other == 0;
-	checks[1].name = "every HTTPS packet is on queue 0";
-	checks[1].pass = https_total == sum->queue[0].class_packets[LAB_CLASS_HTTPS];
-	checks[2].name = "no SPOOFED packet received";
-	checks[2].pass = spoofed_total == 0;
-	return 3;
-}
-
-unsigned int
-flow_matrix_print(FILE *out)
-{
-	struct flow_matrix sum;
-	struct flow_check checks[3];
-	uint64_t col[LAB_CLASS_MAX] = { 0 }, total = 0, row;
-	unsigned int q, c, n, failed = 0;
-
-	flow_matrix_total(&sum);
-	fprintf(out, "queue");
-	for (c = 0; c < LAB_CLASS_MAX; c++)
-		fprintf(out, " %9s", lab_pkt_class_name(c));
-	fprintf(out, " %9s %9s\n", "total", "marked");
-	for (q = 0; q < FLOW_NB_QUEUES; q++) {
-		row = 0;
-		fprintf(out, "%5u", q);
-		for (c = 0; c < LAB_CLASS_MAX; c++) {
-			fprintf(out, " %9" PRIu64, sum.queue[q].class_packets[c]);
-			row += sum.queue[q].class_packets[c];
-			col[c] += sum.queue[q].class_packets[c];
-		}
-		total += row;
-		fprintf(out, " %9" PRIu64 " %9" PRIu64, row, sum.queue[q].marked);
-		if (sum.queue[q].marked)
-			fprintf(out, " (mark %u)", sum.queue[q].last_mark);
-		fputc('\n', out);
-	}
-	fprintf(out, "total");
-	for (c = 0; c < LAB_CLASS_MAX; c++)
-		fprintf(out, " %9" PRIu64, col[c]);
-	fprintf(out, " %9" PRIu64 "\n", total);
-	if (flow_table_mode() == FLOW_MODE_SOFTWARE) {
-		fprintf(out, "software classifier: %" PRIu64 " packets, %" PRIu64 " dropped by "
-			"rules, %.1f cycles/packet for rule matching (what a NIC doing it in "
-			"hardware saves)\n", sum.classified, sum.soft_dropped,
-			sum.classified ? (double)sum.classify_cycles / sum.classified : 0.0);
-		fprintf(out, "queues are virtual: the software verdict, not the port's rx queue\n");
-	}
-	n = flow_checks(&sum, checks);
-	for (c = 0; c < n; c++) {
-		fprintf(out, "%s %s\n", checks[c].pass ? "PASS" : "FAIL", checks[c].name);
-		failed += !checks[c].pass;
-	}
-	if (flow_table_count() == 0 && failed != 0)
-		fprintf(out, "(no rule installed: plain RSS spreads every class over the queues, "
-			"so these checks are expected to FAIL now)\n");
-	fprintf(out, "rx_total=%" PRIu64 "\n", total);
-	fflush(out);
-	return failed;
-}
-
-static void
-json_string(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s != '\0'; s++) {
-		if (*s == '"' || *s == '\\')
-			fprintf(f, "\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			fprintf(f, "\\u%04x", *s);
-		else
-			fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
-static int
-write_report(const char *path)
-{
-	const char *texts[FLOW_MAX_RULES];
-	struct flow_matrix sum;
-	struct flow_check checks[3];
-	uint64_t total = 0;
-	unsigned int i, q, c, n;
-	FILE *f;
-
-	f = fopen(path, "w");
-	if (f == NULL) {
-		LAB_LOG(ERR, "--report: cannot write %s: %s", path, strerror(errno));
-		return -errno;
-	}
-	flow_matrix_total(&sum);
-	fprintf(f, "{\"flow_mode\": \"%s\", \"rules\": [",
-		flow_table_mode() == FLOW_MODE_SOFTWARE ? "software" : "hardware");
-	n = flow_table_texts(texts, RTE_DIM(texts));
-	for (i = 0; i < n; i++) {
-		fprintf(f, "%s", i ? ", " : "");
-		json_string(f, texts[i]);
-	}
-	fprintf(f, "], \"queues\": [");
-	for (q = 0; q < FLOW_NB_QUEUES; q++) {
-		fprintf(f, "%s{\"queue\": %u", q ? ", " : "", q);
-		for (c = 0; c < LAB_CLASS_MAX; c++) {
-			fprintf(f, ", \"%s\": %" PRIu64, lab_pkt_class_name(c),
-				sum.queue[q].class_packets[c]);
-			total += sum.queue[q].class_packets[c];
-		}
-		fputc('}', f);
-	}
-	fprintf(f, "], \"rx_total\": %" PRIu64 ", \"checks\": [", total);
-	n = flow_checks(&sum, checks);
-	for (i = 0; i < n; i++)
-		fprintf(f, "%s{\"name\": \"%s\", \"pass\": %s}", i ? ", " : "", checks[i].name,
-			checks[i].pass ? "true" : "false");
-	fprintf(f, "]}\n");
-	if (fclose(f) != 0) {
-		LAB_LOG(ERR, "--report: writing %s failed: %s", path, strerror(errno));
-		return -errno;
-	}
-	printf("report written to %s\n", path);
 	return 0;
 }
 
@@ -541,6 +307,7 @@ start_workers(void)
 		for (q = 0; q < as->nb_queues; q++)
 			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%u",
 				q ? "," : "", as->queues[q]);
+		flow_matrix_register(workers[w]);
 		ret = rte_eal_remote_launch(rx_worker, NULL, workers[w]);
 		if (ret < 0) {
 			LAB_LOG(ERR, "cannot launch the rx loop on lcore %u: %s", workers[w],
@@ -596,7 +363,7 @@ choose_mode(void)
 	ret = rte_eth_dev_info_get(port_id, &info);
 	if (ret < 0)
 		return ret;
-	ret = flow_table_probe_support(port_id, stdout);
+	ret = flow_probe_support(port_id, stdout);
 	if (ret < 0) {
 		if (!opt.fallback_software) {
 			printf("no hardware flow support on port %u: run with --fallback software "
@@ -717,7 +484,7 @@ main(int argc, char **argv)
 	if (ret < 0)
 		goto out;
 	if (opt.probe) {
-		flow_table_probe_table(port_id, stdout);
+		flow_probe_table(port_id, stdout);
 		if (opt.nb_rules == 0 && opt.rules_file == NULL && !opt.interactive) {
 			status = EXIT_SUCCESS;
 			goto out;
@@ -732,17 +499,18 @@ main(int argc, char **argv)
 		opt.interactive ? "type 'help'" : "Ctrl-C prints the matrix and quits");
 	if (opt.bench_s)
 		run_bench();
-	else if (opt.interactive)
-		flow_cli_run();
-	else
+	else if (opt.interactive && flow_cli_run() < 0)
+		goto out_workers;
+	else if (!opt.interactive)
 		wait_for_quit();
+	status = EXIT_SUCCESS;
+out_workers:
 	workers_stop = true;
 	RTE_LCORE_FOREACH_WORKER(lcore)
 		rte_eal_wait_lcore(lcore);
 	printf("\n");
 	flow_matrix_print(stdout);
-	status = EXIT_SUCCESS;
-	if (opt.report != NULL && write_report(opt.report) < 0)
+	if (opt.report != NULL && flow_matrix_report(opt.report) < 0)
 		status = EXIT_FAILURE;
 out_rules:
 	flow_table_fini();

@@ -22,6 +22,7 @@
 
 #include "flow_lab.h"
 #include "lab_eal.h"
+#include "lab_log.h"
 
 volatile bool flow_cli_quit;
 
@@ -145,6 +146,8 @@ flow_cli_help(FILE *out)
 		"flow destroy ID         remove one rule (also: flow destroy 0 rule ID)\n"
 		"flow list               installed rules\n"
 		"flow flush              remove every rule\n"
+		"course create           the course's two rules, built in C (flow_blocks.c)\n"
+		"course destroy          destroy them (rte_flow_destroy)\n"
 		"show matrix             packets per queue and class, and the checks\n"
 		"reset                   zero the counters\n"
 		"quit                    print the matrix, write --report, exit\n"
@@ -171,6 +174,15 @@ flow_cli_execute(const char *line, FILE *out)
 		}
 		flow_matrix_print(out);
 		return 0;
+	}
+	if (word_is(w, len, "course")) {
+		w = next_word(&s, &len);
+		if (word_is(w, len, "create"))
+			return flow_blocks_create(out);
+		if (word_is(w, len, "destroy"))
+			return flow_blocks_destroy(out);
+		fprintf(out, "course: 'course create' or 'course destroy'\n");
+		return -EINVAL;
 	}
 	if (word_is(w, len, "reset")) {
 		flow_matrix_reset();
@@ -211,14 +223,15 @@ cmd_line_parsed(void *parsed, struct cmdline *cl, void *data)
 }
 
 static cmdline_parse_token_string_t cmd_flow_word =
-	TOKEN_STRING_INITIALIZER(struct cmd_line_result, word, "flow#show#reset#quit#exit#help");
+	TOKEN_STRING_INITIALIZER(struct cmd_line_result, word, "flow#course#show#reset#quit#exit#help");
 static cmdline_parse_token_string_t cmd_rest =
 	TOKEN_STRING_INITIALIZER(struct cmd_line_result, rest, TOKEN_STRING_MULTI);
 
 static cmdline_parse_inst_t cmd_line = {
 	.f = cmd_line_parsed,
 	.data = NULL,
-	.help_str = "flow validate|create|destroy|list|flush ..., show matrix, reset, quit",
+	.help_str = "flow validate|create|destroy|list|flush ..., course create|destroy, "
+		"show matrix, reset, quit",
 	.tokens = {
 		(void *)&cmd_flow_word,
 		(void *)&cmd_rest,
@@ -263,7 +276,7 @@ flow_cli_run(void)
 
 	cl = cmdline_stdin_new(cli_ctx, "lab9> ");
 	if (cl == NULL) {
-		fprintf(stderr, "cannot create the prompt (cmdline_stdin_new failed)\n");
+		LAB_LOG(ERR, "cannot create the prompt: cmdline_stdin_new() failed (out of memory?)");
 		return -ENOMEM;
 	}
 	flow_cli_help(stdout);

@@ -61,7 +61,7 @@ struct flow_rule {
 	char text[FLOW_RULE_TEXT];  /* as written, for lists and the report */
 };
 
-/* flow_parse.c */
+/* flow_parse.c (the parser), flow_format.c (the writer), flow_syntax.c (their tables) */
 
 /*
  * Parses "[ingress] [priority N] [group N] pattern ITEM / ... / end
@@ -112,12 +112,41 @@ void flow_soft_classify(struct flow_soft_rule *rules, unsigned int nb_rules,
 /* Toeplitz hash of the IPv4 addresses and L4 ports with the default RSS key. */
 uint32_t flow_soft_rss_hash(const struct rte_mbuf *m);
 
-/* flow_table.c: rules installed on the port, or in software. */
+/* What a NIC with the software table's limits (TAP's) would refuse; 0 or -errno, e set. */
+int flow_soft_validate(const struct flow_rule *r, uint16_t nb_queues, struct rte_flow_error *e);
+
+/* Sorts rules as they are evaluated: group, then priority, then creation order (id). */
+void flow_soft_sort(struct flow_soft_rule *rules, unsigned int nb_rules);
+
+/* flow_error.c: rte_flow_error in words. */
+
+const char *flow_error_type_name(enum rte_flow_error_type type);
+/* Prints "WHAT: FAILED (errno): rte_flow_error TYPE: message [concerns PART]". */
+void flow_error_print(FILE *out, const char *what, int ret, const struct rte_flow_error *error,
+		const struct flow_rule *rule);
+/* Fills e as a PMD would, and rte_errno. */
+void flow_error_set(struct rte_flow_error *e, int err, enum rte_flow_error_type type,
+		const void *cause, const char *msg);
+
+/* flow_kernel.c: what the running kernel gives the TAP PMD. */
+
+/* Loaded as a module, or built in. */
+bool flow_kernel_has_module(const char *name);
+/* "sch_multiq cls_flower" or "" when every module TAP's flow support uses is there. */
+void flow_kernel_tap_missing(char *buf, size_t len);
+/*
+ * 0, or -ENOTSUP with e set for an RSS rule on TAP without cls_bpf (DPDK
+ * 22.11's TAP crashes there instead of failing).
+ */
+int flow_kernel_tap_rss_guard(const char *driver, const struct flow_rule *r,
+		struct rte_flow_error *e);
 
 enum flow_mode {
 	FLOW_MODE_HARDWARE,
 	FLOW_MODE_SOFTWARE,
 };
+
+/* flow_reserve.c: the queue-0 reservation. */
 
 /* How traffic that no rule claims is kept off queue 0. */
 enum flow_reserve_method {
@@ -128,11 +157,25 @@ enum flow_reserve_method {
 	FLOW_RESERVE_UNAVAILABLE,
 };
 
+/* Finds the method the port allows; nothing is reserved yet. */
+int flow_reserve_init(uint16_t port_id, enum flow_mode mode, uint16_t nb_queues);
+/* Reserves queue 0 when want (a rule is installed), releases it when not; says so on out. */
+void flow_reserve_update(bool want, FILE *out);
+bool flow_reserve_active(void);
+const char *flow_reserve_method_name(void);
+/* Software mode: the virtual queue of a packet no rule claimed, from its RSS hash. */
+uint16_t flow_reserve_soft_queue(uint32_t rss_hash);
+/* Releases the reservation and removes the catch-all rules (at exit). */
+void flow_reserve_fini(void);
+
+/* flow_table.c: rules installed on the port, or in software. */
+
 struct flow_table_entry {
 	int id;
 	struct flow_rule *rule;
 	struct rte_flow *flow;      /* hardware handle; NULL in software mode */
 	uint64_t hits;
+	unsigned int serial;        /* 1, 2, ... in creation order: tells apart rules of one id */
 };
 
 /* Sets up the table for port_id in the given mode; nb_queues rx queues. */
@@ -148,6 +191,16 @@ int flow_table_validate(const struct flow_rule *rule, FILE *out);
 int flow_table_create(struct flow_rule *rule, FILE *out);
 
 int flow_table_destroy(int id, FILE *out);
+
+/*
+ * For rules created on the port outside the table (flow_blocks.c, the
+ * course's code): adopt enters one, with its rte_flow handle, and returns
+ * its id; take removes entry id and hands its handle back (NULL in software
+ * mode) for the caller to rte_flow_destroy(). serial is 0 for an empty id.
+ */
+int flow_table_adopt(struct flow_rule *rule, struct rte_flow *flow, FILE *out);
+struct rte_flow *flow_table_take(int id, FILE *out);
+unsigned int flow_table_serial(int id);
 int flow_table_flush(FILE *out);
 void flow_table_list(FILE *out);
 /* Removes every rule, the lab's own reservation rules included (at exit). */
@@ -155,8 +208,16 @@ void flow_table_fini(void);
 
 enum flow_mode flow_table_mode(void);
 uint16_t flow_table_port(void);
-const char *flow_reserve_method_name(void);
 unsigned int flow_table_count(void);
+/* Rules created since the start, destroyed ones included. */
+unsigned int flow_table_created(void);
+/*
+ * One rule tried on the port without entering the table: validate (software
+ * check in software mode), or create (hardware mode; the caller destroys it).
+ */
+int flow_table_try_validate(const struct flow_rule *r, struct rte_flow_error *e);
+struct rte_flow *flow_table_try_create(const struct flow_rule *r, struct rte_flow_error *e,
+		int *ret);
 /* Rule texts for the report, in id order; returns how many were stored. */
 unsigned int flow_table_texts(const char **texts, unsigned int max);
 
@@ -169,17 +230,19 @@ void flow_table_soft_begin(void);
 void flow_table_soft_end(void);
 void flow_table_soft_classify(const struct rte_mbuf *m, struct flow_soft_verdict *v);
 
+/* flow_probe.c: what the port can do with rte_flow. */
+
 /*
  * Checks whether the port can create rules at all: validate and create a
  * harmless rule, then destroy it. Returns 0, or -ENOSYS/-ENOTSUP/... with
  * a plain explanation naming what is missing printed to out.
  */
-int flow_table_probe_support(uint16_t port_id, FILE *out);
+int flow_probe_support(uint16_t port_id, FILE *out);
 
 /* --probe: the course's rule patterns and the actions, validated and created. */
-void flow_table_probe_table(uint16_t port_id, FILE *out);
+void flow_probe_table(uint16_t port_id, FILE *out);
 
-/* flow_classifier.c: the matrix. */
+/* flow_matrix.c: the queue x class matrix. */
 
 struct flow_queue_counts {
 	uint64_t class_packets[LAB_CLASS_MAX];
@@ -196,10 +259,38 @@ struct flow_matrix {
 	uint64_t generation;        /* reset requests this lcore has carried out */
 } __rte_cache_aligned;
 
+/* An rx lcore's block, which flow_matrix_reset() waits for. */
+void flow_matrix_register(unsigned int lcore);
+/* The calling rx lcore's block, zeroed first if a reset was asked for. */
+struct flow_matrix *flow_matrix_poll(unsigned int lcore);
+/* Counts a received burst (its queue, or the software verdict) and frees it. */
+void flow_matrix_count_burst(struct flow_matrix *mx, uint16_t queue, struct rte_mbuf **bufs,
+		uint16_t n, bool software);
+/* The sum over the rx lcores. */
+void flow_matrix_total(struct flow_matrix *sum);
 /* Asks every rx lcore to zero its block and waits until they have. */
 void flow_matrix_reset(void);
 /* The table and the PASS/FAIL checks; returns the number of failed checks. */
 unsigned int flow_matrix_print(FILE *out);
+/* --report FILE: the rules, the matrix and the checks as JSON. */
+int flow_matrix_report(const char *path);
+
+/* flow_blocks.c: the course's two rules built in C, and the course's calls. */
+
+/* The same rules as text, in the syntax of "flow create 0 RULE" (and docs/lab9.md). */
+#define FLOW_BLOCK_HTTPS_TEXT "ingress priority 1 pattern eth / ipv4 / tcp dst is 443 / end " \
+	"actions queue index 0 / end"
+#define FLOW_BLOCK_DROP_TEXT "ingress priority 0 pattern eth / ipv4 src spec 10.0.0.0 " \
+	"src mask 255.0.0.0 / end actions drop / end"
+
+/* Steps 2-3 of the course: ETH / IPV4 / TCP(dst 443) -> QUEUE 0. NULL when out of memory. */
+struct flow_rule *flow_block_https_to_queue0(void);
+/* Step 6: ETH / IPV4(src 10.0.0.0/8) -> DROP. */
+struct flow_rule *flow_block_drop_spoofed(void);
+/* "course create": both, rte_flow_validate() then rte_flow_create() (software: the table). */
+int flow_blocks_create(FILE *out);
+/* "course destroy" (step 7): rte_flow_destroy() on those still in force. */
+int flow_blocks_destroy(FILE *out);
 
 /* flow_cli.c: --interactive. */
 

@@ -7,9 +7,11 @@
  */
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_byteorder.h>
+#include <rte_errno.h>
 #include <rte_ether.h>
 #include <rte_flow.h>
 #include <rte_ip.h>
@@ -21,6 +23,9 @@
 #define FLOW_VXLAN_PORT 4789
 #define FLOW_GTPU_PORT 2152
 #define FLOW_MAX_JUMPS 8
+/* Limits the software table shares with TAP so a rule means the same on both. */
+#define FLOW_SOFT_MAX_PRIORITY 4094
+#define FLOW_SOFT_MAX_GROUP 15
 
 /* The 40-byte Toeplitz key most NICs use by default (Microsoft's RSS spec). */
 static const uint8_t flow_rss_key[40] = {
@@ -281,4 +286,96 @@ again:
 			goto again;
 		return;
 	}
+}
+
+/* The software table's own validation: what a NIC with these limits would refuse. */
+int
+flow_soft_validate(const struct flow_rule *r, uint16_t nb_queues, struct rte_flow_error *e)
+{
+	const struct rte_flow_action *a;
+	const struct rte_flow_action_rss *rss;
+	unsigned int fates = 0, i;
+
+	if (!r->attr.ingress || r->attr.egress || r->attr.transfer) {
+		flow_error_set(e, ENOTSUP, RTE_FLOW_ERROR_TYPE_ATTR, &r->attr,
+			"software classifier: ingress rules only");
+		return -ENOTSUP;
+	}
+	if (r->attr.priority > FLOW_SOFT_MAX_PRIORITY) {
+		flow_error_set(e, EINVAL, RTE_FLOW_ERROR_TYPE_ATTR_PRIORITY, NULL,
+			"priority value too big (software table: 0-4094, as TAP)");
+		return -EINVAL;
+	}
+	if (r->attr.group > FLOW_SOFT_MAX_GROUP) {
+		flow_error_set(e, EINVAL, RTE_FLOW_ERROR_TYPE_ATTR_GROUP, NULL,
+			"group value too big: cannot exceed 15 (software table, as TAP)");
+		return -EINVAL;
+	}
+	for (a = r->actions; a->type != RTE_FLOW_ACTION_TYPE_END; a++) {
+		switch (a->type) {
+		case RTE_FLOW_ACTION_TYPE_QUEUE:
+			if (((const struct rte_flow_action_queue *)a->conf)->index >=
+					nb_queues) {
+				flow_error_set(e, ERANGE, RTE_FLOW_ERROR_TYPE_ACTION, a,
+					"queue index out of range");
+				return -ERANGE;
+			}
+			fates++;
+			break;
+		case RTE_FLOW_ACTION_TYPE_RSS:
+			rss = a->conf;
+			for (i = 0; i < rss->queue_num; i++)
+				if (rss->queue[i] >= nb_queues) {
+					flow_error_set(e, ERANGE, RTE_FLOW_ERROR_TYPE_ACTION_CONF,
+						a->conf, "rss queue index out of range");
+					return -ERANGE;
+				}
+			fates++;
+			break;
+		case RTE_FLOW_ACTION_TYPE_JUMP:
+			if (((const struct rte_flow_action_jump *)a->conf)->group <=
+					r->attr.group) {
+				flow_error_set(e, EINVAL, RTE_FLOW_ERROR_TYPE_ACTION, a,
+					"jump must go to a higher group (no loops)");
+				return -EINVAL;
+			}
+			if (((const struct rte_flow_action_jump *)a->conf)->group >
+					FLOW_SOFT_MAX_GROUP) {
+				flow_error_set(e, EINVAL, RTE_FLOW_ERROR_TYPE_ACTION, a,
+					"jump group value too big: cannot exceed 15");
+				return -EINVAL;
+			}
+			fates++;
+			break;
+		case RTE_FLOW_ACTION_TYPE_DROP:
+			fates++;
+			break;
+		default:
+			break;
+		}
+		if (fates > 1) {
+			flow_error_set(e, ENOTSUP, RTE_FLOW_ERROR_TYPE_ACTION, a,
+				"more than one fate action (queue/drop/rss/jump) in one rule");
+			return -ENOTSUP;
+		}
+	}
+	return 0;
+}
+
+static int
+flow_soft_rule_cmp(const void *a, const void *b)
+{
+	const struct flow_soft_rule *x = a, *y = b;
+
+	if (x->rule->attr.group != y->rule->attr.group)
+		return x->rule->attr.group < y->rule->attr.group ? -1 : 1;
+	if (x->rule->attr.priority != y->rule->attr.priority)
+		return x->rule->attr.priority < y->rule->attr.priority ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+void
+flow_soft_sort(struct flow_soft_rule *rules, unsigned int nb_rules)
+{
+	qsort(rules, nb_rules, sizeof(rules[0]), flow_soft_rule_cmp);
 }

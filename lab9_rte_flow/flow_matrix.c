@@ -1,0 +1,286 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The queue x class matrix: each rx lcore counts, in a block of its own,
+ * which class of packet (lab_pkt_classify) arrived on which queue, or, in
+ * software mode, which virtual queue the rules chose. The prompt and the
+ * report sum the blocks and check them against what the rules promise.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_common.h>
+#include <rte_cycles.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+
+#include "flow_lab.h"
+#include "lab_log.h"
+#include "lab_pkt.h"
+
+static struct flow_matrix matrix[RTE_MAX_LCORE];
+static bool rx_lcore[RTE_MAX_LCORE];
+static volatile uint64_t reset_generation;
+
+void
+flow_matrix_register(unsigned int lcore)
+{
+	rx_lcore[lcore] = true;
+}
+
+struct flow_matrix *
+flow_matrix_poll(unsigned int lcore)
+{
+	struct flow_matrix *mx = &matrix[lcore];
+	uint64_t gen = __atomic_load_n(&reset_generation, __ATOMIC_ACQUIRE);
+
+	if (gen != mx->generation) {
+		memset(mx, 0, sizeof(*mx));
+		__atomic_store_n(&mx->generation, gen, __ATOMIC_RELEASE);
+	}
+	return mx;
+}
+
+/* Classify a burst: the queue it landed on (hardware) or the software verdict. */
+void
+flow_matrix_count_burst(struct flow_matrix *mx, uint16_t queue, struct rte_mbuf **bufs, uint16_t n,
+		bool software)
+{
+	struct flow_soft_verdict v;
+	struct flow_queue_counts *qc;
+	enum lab_pkt_class cls;
+	uint64_t t0;
+	uint16_t i;
+
+	if (software)
+		flow_table_soft_begin();
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = bufs[i];
+
+		cls = lab_pkt_classify(m);
+		if (software) {
+			t0 = rte_rdtsc();
+			flow_table_soft_classify(m, &v);
+			mx->classify_cycles += rte_rdtsc() - t0;
+			mx->classified++;
+			if (v.drop) {
+				mx->soft_dropped++;
+				continue;
+			}
+			qc = &mx->queue[v.queue % FLOW_NB_QUEUES];
+			if (v.marked) {
+				qc->marked++;
+				qc->last_mark = v.mark;
+			}
+		} else {
+			qc = &mx->queue[queue];
+			if (m->ol_flags & RTE_MBUF_F_RX_FDIR_ID) {
+				qc->marked++;
+				qc->last_mark = m->hash.fdir.hi;
+			}
+		}
+		qc->class_packets[cls]++;
+	}
+	if (software)
+		flow_table_soft_end();
+	rte_pktmbuf_free_bulk(bufs, n);
+}
+
+/* Sum over the rx lcores. */
+void
+flow_matrix_total(struct flow_matrix *sum)
+{
+	unsigned int lcore, q, c;
+
+	memset(sum, 0, sizeof(*sum));
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		const struct flow_matrix *mx = &matrix[lcore];
+
+		for (q = 0; q < FLOW_NB_QUEUES; q++) {
+			for (c = 0; c < LAB_CLASS_MAX; c++)
+				sum->queue[q].class_packets[c] += mx->queue[q].class_packets[c];
+			sum->queue[q].marked += mx->queue[q].marked;
+			if (mx->queue[q].marked)
+				sum->queue[q].last_mark = mx->queue[q].last_mark;
+		}
+		sum->soft_dropped += mx->soft_dropped;
+		sum->classify_cycles += mx->classify_cycles;
+		sum->classified += mx->classified;
+		sum->rx_only_packets += mx->rx_only_packets;
+	}
+}
+
+void
+flow_matrix_reset(void)
+{
+	uint64_t gen = __atomic_add_fetch(&reset_generation, 1, __ATOMIC_ACQ_REL);
+	uint64_t deadline = rte_get_timer_cycles() + rte_get_timer_hz();
+	unsigned int lcore;
+
+	/* Each rx lcore zeroes its own block: no writer races with the reset. */
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		if (!rx_lcore[lcore])
+			continue;
+		while (__atomic_load_n(&matrix[lcore].generation, __ATOMIC_ACQUIRE) != gen &&
+		       rte_get_timer_cycles() < deadline)
+			rte_delay_us_sleep(100);
+	}
+}
+
+struct flow_check {
+	const char *name;
+	bool pass;
+};
+
+/*
+ * What this state of the table should show. With rules: queue 0 holds the
+ * HTTPS rule's packets and nothing else, and the 10/8 sources are dropped.
+ * With none: plain RSS, every queue gets traffic (at first, and again after
+ * the rules are destroyed).
+ */
+static unsigned int
+flow_checks(const struct flow_matrix *sum, struct flow_check *checks)
+{
+	uint64_t q0_other = 0, https_total = 0, spoofed_total = 0;
+	bool every_queue = true;
+	unsigned int q, c;
+
+	for (c = 0; c < LAB_CLASS_MAX; c++)
+		if (c != LAB_CLASS_HTTPS)
+			q0_other += sum->queue[0].class_packets[c];
+	for (q = 0; q < FLOW_NB_QUEUES; q++) {
+		uint64_t row = 0;
+
+		https_total += sum->queue[q].class_packets[LAB_CLASS_HTTPS];
+		spoofed_total += sum->queue[q].class_packets[LAB_CLASS_SPOOFED];
+		for (c = 0; c < LAB_CLASS_MAX; c++)
+			row += sum->queue[q].class_packets[c];
+		every_queue &= row > 0;
+	}
+	if (flow_table_count() == 0) {
+		checks[0].name = flow_table_created() == 0 ?
+			"the plain RSS spread reaches every queue" :
+			"traffic back on every queue (the rules are destroyed)";
+		checks[0].pass = every_queue;
+		return 1;
+	}
+	checks[0].name = "queue 0 carries only HTTPS";
+	checks[0].pass = q0_other == 0;
+	checks[1].name = "every HTTPS packet is on queue 0";
+	checks[1].pass = https_total == sum->queue[0].class_packets[LAB_CLASS_HTTPS];
+	checks[2].name = "no SPOOFED packet received";
+	checks[2].pass = spoofed_total == 0;
+	return 3;
+}
+
+unsigned int
+flow_matrix_print(FILE *out)
+{
+	struct flow_matrix sum;
+	struct flow_check checks[3];
+	uint64_t col[LAB_CLASS_MAX] = { 0 }, total = 0, row;
+	unsigned int q, c, n, failed = 0;
+
+	flow_matrix_total(&sum);
+	fprintf(out, "queue");
+	for (c = 0; c < LAB_CLASS_MAX; c++)
+		fprintf(out, " %9s", lab_pkt_class_name(c));
+	fprintf(out, " %9s %9s\n", "total", "marked");
+	for (q = 0; q < FLOW_NB_QUEUES; q++) {
+		row = 0;
+		fprintf(out, "%5u", q);
+		for (c = 0; c < LAB_CLASS_MAX; c++) {
+			fprintf(out, " %9" PRIu64, sum.queue[q].class_packets[c]);
+			row += sum.queue[q].class_packets[c];
+			col[c] += sum.queue[q].class_packets[c];
+		}
+		total += row;
+		fprintf(out, " %9" PRIu64 " %9" PRIu64, row, sum.queue[q].marked);
+		if (sum.queue[q].marked)
+			fprintf(out, " (mark %u)", sum.queue[q].last_mark);
+		fputc('\n', out);
+	}
+	fprintf(out, "total");
+	for (c = 0; c < LAB_CLASS_MAX; c++)
+		fprintf(out, " %9" PRIu64, col[c]);
+	fprintf(out, " %9" PRIu64 "\n", total);
+	if (flow_table_mode() == FLOW_MODE_SOFTWARE) {
+		fprintf(out, "software classifier: %" PRIu64 " packets, %" PRIu64 " dropped by "
+			"rules, %.1f cycles/packet for rule matching (what a NIC doing it in "
+			"hardware saves)\n", sum.classified, sum.soft_dropped,
+			sum.classified ? (double)sum.classify_cycles / sum.classified : 0.0);
+		fprintf(out, "queues are virtual: the software verdict, not the port's rx queue\n");
+	}
+	n = flow_checks(&sum, checks);
+	for (c = 0; c < n; c++) {
+		fprintf(out, "%s %s\n", checks[c].pass ? "PASS" : "FAIL", checks[c].name);
+		failed += !checks[c].pass;
+	}
+	fprintf(out, "rx_total=%" PRIu64 "\n", total);
+	fflush(out);
+	return failed;
+}
+
+static void
+json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s != '\0'; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(f, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			fprintf(f, "\\u%04x", *s);
+		else
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+int
+flow_matrix_report(const char *path)
+{
+	const char *texts[FLOW_MAX_RULES];
+	struct flow_matrix sum;
+	struct flow_check checks[3];
+	uint64_t total = 0;
+	unsigned int i, q, c, n;
+	FILE *f;
+
+	f = fopen(path, "w");
+	if (f == NULL) {
+		LAB_LOG(ERR, "--report: cannot write %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	flow_matrix_total(&sum);
+	fprintf(f, "{\"flow_mode\": \"%s\", \"rules\": [",
+		flow_table_mode() == FLOW_MODE_SOFTWARE ? "software" : "hardware");
+	n = flow_table_texts(texts, RTE_DIM(texts));
+	for (i = 0; i < n; i++) {
+		fprintf(f, "%s", i ? ", " : "");
+		json_string(f, texts[i]);
+	}
+	fprintf(f, "], \"queues\": [");
+	for (q = 0; q < FLOW_NB_QUEUES; q++) {
+		fprintf(f, "%s{\"queue\": %u", q ? ", " : "", q);
+		for (c = 0; c < LAB_CLASS_MAX; c++) {
+			fprintf(f, ", \"%s\": %" PRIu64, lab_pkt_class_name(c),
+				sum.queue[q].class_packets[c]);
+			total += sum.queue[q].class_packets[c];
+		}
+		fputc('}', f);
+	}
+	fprintf(f, "], \"rx_total\": %" PRIu64 ", \"checks\": [", total);
+	n = flow_checks(&sum, checks);
+	for (i = 0; i < n; i++)
+		fprintf(f, "%s{\"name\": \"%s\", \"pass\": %s}", i ? ", " : "", checks[i].name,
+			checks[i].pass ? "true" : "false");
+	fprintf(f, "]}\n");
+	if (fclose(f) != 0) {
+		LAB_LOG(ERR, "--report: writing %s failed: %s", path, strerror(errno));
+		return -errno;
+	}
+	printf("report written to %s\n", path);
+	return 0;
+}
