@@ -10,21 +10,7 @@
 #include "lab_eal.h"
 #include "lab_log.h"
 #include "lab_mempool.h"
-
-int
-lab_port_numa_socket(uint16_t port_id)
-{
-	int socket = rte_eth_dev_socket_id(port_id);
-
-	if (socket >= 0) {
-		LAB_LOG(DEBUG, "port %u is on socket %d", port_id, socket);
-		return socket;
-	}
-	/* Virtual devices have no socket: the lcore that polls them decides. */
-	LAB_LOG(DEBUG, "port %u reports SOCKET_ID_ANY (virtual device): using lcore %u's "
-		"socket %u", port_id, rte_lcore_id(), rte_socket_id());
-	return (int)rte_socket_id();
-}
+#include "lab_port.h"
 
 struct rte_mempool *
 lab_mbuf_pool_create_on(const char *name, unsigned int nb_mbufs, int socket_id)

@@ -13,14 +13,7 @@
 #define LAB_MBUF_CACHE 256
 
 /*
- * The socket an object serving this port belongs on: the port's own, or,
- * for a device that reports SOCKET_ID_ANY (virtual devices), the calling
- * lcore's socket. Says which, once per call, at DEBUG level.
- */
-int lab_port_numa_socket(uint16_t port_id);
-
-/*
- * Creates an mbuf pool of nb_mbufs on lab_port_numa_socket(port_id).
+ * Creates an mbuf pool of nb_mbufs on lab_port_numa_socket(port_id) (lab_port.h).
  * Returns the pool, or NULL with rte_errno set and a message logged.
  */
 struct rte_mempool *lab_mbuf_pool_create(const char *name, unsigned int nb_mbufs,

@@ -5,6 +5,7 @@
 #include <rte_common.h>
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
+#include <rte_lcore.h>
 #include <rte_mempool.h>
 
 #include "lab_log.h"
@@ -168,4 +169,19 @@ lab_port_close(uint16_t port_id)
 	ret = rte_eth_dev_close(port_id);
 	if (ret < 0)
 		LAB_LOG(WARNING, "port %u: close failed: %s", port_id, strerror(-ret));
+}
+
+int
+lab_port_numa_socket(uint16_t port_id)
+{
+	int socket = rte_eth_dev_socket_id(port_id);
+
+	if (socket >= 0) {
+		LAB_LOG(DEBUG, "port %u is on socket %d", port_id, socket);
+		return socket;
+	}
+	/* Virtual devices have no socket: the lcore that polls them decides. */
+	LAB_LOG(DEBUG, "port %u reports SOCKET_ID_ANY (virtual device): using lcore %u's "
+		"socket %u", port_id, rte_lcore_id(), rte_socket_id());
+	return (int)rte_socket_id();
 }

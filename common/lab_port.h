@@ -52,4 +52,11 @@ int lab_port_init(uint16_t port_id, const struct lab_port_conf *conf,
 /* Stops and closes the port, logging (not failing on) errors. */
 void lab_port_close(uint16_t port_id);
 
+/*
+ * The socket an object serving this port belongs on: the port's own, or,
+ * for a device that reports SOCKET_ID_ANY (virtual devices), the calling
+ * lcore's socket. Says which, once per call, at DEBUG level.
+ */
+int lab_port_numa_socket(uint16_t port_id);
+
 #endif /* LAB_PORT_H */

@@ -19,7 +19,6 @@
 #include "lab_mempool.h"
 #include "lab_opts.h"
 #include "lab_port.h"
-#include "lab_stats.h"
 
 static void
 test_mempool(void)
@@ -110,25 +109,6 @@ test_opts(void)
 	CHECK(lab_parse_range("--q", "0-", 0, 3, &a, &b) == -EINVAL, "open range");
 }
 
-static void
-test_stats(void)
-{
-	struct lab_lcore_stats total;
-
-	CHECK(sizeof(struct lab_lcore_stats) % RTE_CACHE_LINE_SIZE == 0,
-		"stats block is whole cache lines");
-	CHECK(((uintptr_t)&lab_stats[1] - (uintptr_t)&lab_stats[0]) >= RTE_CACHE_LINE_SIZE,
-		"neighbouring lcores on different lines");
-	lab_stats[0].rx_packets = 3;
-	lab_stats[5].rx_packets = 4;
-	lab_stats[5].class_packets[LAB_CLASS_DNS] = 2;
-	lab_stats_total(&total);
-	CHECK(total.rx_packets == 7 && total.class_packets[LAB_CLASS_DNS] == 2, "totals");
-	lab_stats_reset();
-	lab_stats_total(&total);
-	CHECK(total.rx_packets == 0, "reset");
-}
-
 int
 main(int argc, char **argv)
 {
@@ -142,7 +122,6 @@ main(int argc, char **argv)
 	test_mempool();
 	test_port();
 	test_opts();
-	test_stats();
 	ret = lab_check_summary("test_lab_port_mempool");
 	rte_eal_cleanup();
 	return ret;
