@@ -6,12 +6,15 @@
  * RX_TO_MOBILITY. Watches the secondaries through the info block: says
  * when one attaches, leaves, or dies, and what a dead one stranded.
  *
+ * Here: creating the shared objects and the rx loop. The slot watch is in
+ * lab8_primary_slots.c, the counters' reports in lab8_primary_stats.c.
+ *
  *   lab8_primary -l 0 --proc-type=primary --file-prefix=sase --no-pci \
  *       --vdev=net_tap0,iface=dtap0 -- [--port 0] [--rxq 4] [--no-status]
  */
 #include <errno.h>
 #include <getopt.h>
-#include <inttypes.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -30,15 +33,14 @@
 #include <rte_mempool.h>
 #include <rte_ring.h>
 #include <rte_seqlock.h>
-#include <rte_telemetry.h>
 
-#include "lab_compat.h"
 #include "lab_eal.h"
 #include "lab_log.h"
 #include "lab_mempool.h"
 #include "lab_opts.h"
 #include "lab_port.h"
 #include "lab8_shared.h"
+#include "lab8_primary.h"
 
 #define LAB8_DEFAULT_RXQ     4
 #define LAB8_DEFAULT_RING    4096
@@ -61,24 +63,15 @@ static struct primary_opts opts = {
 	.status = true,
 };
 
+/* Owned here, passed to the slot watch and the counters' reports. */
+static struct lab8_primary primary = {
+	.fold_lock = RTE_SEQLOCK_INITIALIZER,
+};
 static struct lab8_info *info;
 static struct rte_mempool *pool;
 static struct rte_ring *rings[LAB8_ROLE_MAX];
 /* Mbufs the secondaries are done with: this process frees them (see lab8_shared.h). */
 static struct rte_ring *done_rings[LAB8_ROLE_MAX];
-
-/* Queues this process polls; a direct-queue secondary takes some away. */
-static uint16_t polled[LAB8_MAX_QUEUES];
-static uint16_t nb_polled;
-/* Queue -> slot holding it, -1 when the primary polls it. */
-static int queue_owner[LAB8_MAX_QUEUES];
-/* Attach number last announced per slot. */
-static uint32_t seen_seq[LAB8_MAX_SECONDARIES];
-/*
- * Folding a departed secondary's counters into the role totals and
- * freeing its slot must look atomic to the telemetry thread.
- */
-static rte_seqlock_t fold_lock = RTE_SEQLOCK_INITIALIZER;
 
 static void
 usage(const char *prog)
@@ -154,17 +147,6 @@ ms_to_cycles(uint64_t ms)
 	return rte_get_timer_hz() * ms / 1000;
 }
 
-static void
-rebuild_polled(void)
-{
-	uint16_t q;
-
-	nb_polled = 0;
-	for (q = 0; q < opts.nb_rxq; q++)
-		if (queue_owner[q] < 0)
-			polled[nb_polled++] = q;
-}
-
 static int
 create_info(int socket)
 {
@@ -204,276 +186,65 @@ create_info(int socket)
 	return 0;
 }
 
-/* Mbufs a dead process left in the per-lcore caches of its lcore ids. */
-static unsigned int
-cached_on(const uint64_t *lcores)
-{
-	unsigned int lcore, n = 0;
-
-	if (pool->cache_size == 0)
-		return 0;
-	for (lcore = 0; lcore < RTE_MAX_LCORE; lcore++)
-		if (lab8_lcore_isset(lcores, lcore))
-			n += pool->local_cache[lcore].len;
-	return n;
-}
-
-static void
-release_queues(unsigned int s)
-{
-	uint16_t q;
-	bool changed = false;
-
-	for (q = 0; q < opts.nb_rxq; q++) {
-		if (queue_owner[q] == (int)s) {
-			queue_owner[q] = -1;
-			changed = true;
-		}
-	}
-	if (changed) {
-		rebuild_polled();
-		printf("lab8_primary: polling queues %u-%u again\n",
-			info->slots[s].queue_first, info->slots[s].queue_last);
-	}
-}
-
-static void
-answer_grant(unsigned int s)
-{
-	struct lab8_slot *slot = &info->slots[s];
-	uint16_t q;
-	uint32_t answer = LAB8_GRANT_GIVEN;
-
-	if (slot->queue_last >= opts.nb_rxq || slot->queue_first > slot->queue_last) {
-		answer = LAB8_GRANT_REFUSED;
-	} else {
-		for (q = slot->queue_first; q <= slot->queue_last; q++)
-			if (queue_owner[q] >= 0 && queue_owner[q] != (int)s)
-				answer = LAB8_GRANT_REFUSED;
-	}
-	if (answer == LAB8_GRANT_GIVEN) {
-		/* Between bursts: this process no longer touches these queues. */
-		for (q = slot->queue_first; q <= slot->queue_last; q++)
-			queue_owner[q] = (int)s;
-		rebuild_polled();
-		printf("lab8_primary: queues %u-%u handed to %s secondary pid %d "
-			"(direct-queue mode)\n", slot->queue_first, slot->queue_last,
-			lab8_role_name(slot->role), slot->pid);
-	} else {
-		printf("lab8_primary: refused queues %u-%u to pid %d: taken or out of range\n",
-			slot->queue_first, slot->queue_last, slot->pid);
-	}
-	__atomic_store_n(&slot->grant, answer, __ATOMIC_RELEASE);
-}
-
-/* Adds a departed slot's counters to its role and frees the slot. */
-static void
-fold_slot(unsigned int s, uint64_t stranded)
-{
-	struct lab8_slot *slot = &info->slots[s];
-	struct lab8_role_counters *rc = &info->role[slot->role < LAB8_ROLE_MAX ?
-		slot->role : 0];
-
-	release_queues(s);
-	rte_seqlock_write_lock(&fold_lock);
-	rc->packets += slot->counters.freed;
-	if (slot->direct)
-		rc->direct_rx += slot->counters.taken;
-	rc->stranded += stranded;
-	rc->departed++;
-	slot->grant = LAB8_GRANT_NONE;
-	__atomic_store_n(&slot->state, LAB8_SLOT_FREE, __ATOMIC_RELEASE);
-	rte_seqlock_write_unlock(&fold_lock);
-}
-
-static void
-scan_slots(void)
-{
-	unsigned int s;
-	char lc[64];
-
-	for (s = 0; s < LAB8_MAX_SECONDARIES; s++) {
-		struct lab8_slot *slot = &info->slots[s];
-		uint32_t state = __atomic_load_n(&slot->state, __ATOMIC_ACQUIRE);
-		uint64_t held, cached;
-
-		switch (state) {
-		case LAB8_SLOT_CLAIMED:
-			/* Killed half-way through attaching. */
-			if (!lab8_pid_alive(slot->pid)) {
-				slot->grant = LAB8_GRANT_NONE;
-				__atomic_store_n(&slot->state, LAB8_SLOT_FREE, __ATOMIC_RELEASE);
-			}
-			break;
-		case LAB8_SLOT_ATTACHED:
-			if (seen_seq[s] != slot->seq) {
-				seen_seq[s] = slot->seq;
-				lab8_lcores_str(slot->lcores, lc, sizeof(lc));
-				printf("lab8_primary: secondary attached: %s, pid %d, "
-					"lcores %s, %s\n", lab8_role_name(slot->role),
-					slot->pid, lc, slot->direct ? "direct-queue mode" :
-					lab8_role_ring(slot->role));
-			}
-			if (__atomic_load_n(&slot->grant, __ATOMIC_ACQUIRE) == LAB8_GRANT_ASKED)
-				answer_grant(s);
-			if (lab8_pid_alive(slot->pid))
-				break;
-			if (__atomic_load_n(&info->primary_state, __ATOMIC_ACQUIRE) ==
-					LAB8_PRIMARY_STOPPING) {
-				/* It saw us stopping and left without touching shared memory. */
-				printf("lab8_primary: secondary %s pid %d let go after %" PRIu64
-					" packets\n", lab8_role_name(slot->role), slot->pid,
-					slot->counters.freed);
-				fold_slot(s, 0);
-				break;
-			}
-			held = slot->counters.taken - slot->counters.freed;
-			cached = cached_on(slot->lcores);
-			lab8_lcores_str(slot->lcores, lc, sizeof(lc));
-			printf("lab8_primary: secondary %s pid %d (lcores %s) died without "
-				"detaching after %" PRIu64 " packets: it stranded %" PRIu64
-				" mbufs in flight (lost until the primary restarts) and left %"
-				PRIu64 " in lcore %s's mempool cache (reused by the next process "
-				"on that lcore id)\n", lab8_role_name(slot->role), slot->pid, lc,
-				slot->counters.freed, held, cached, lc);
-			fold_slot(s, held);
-			break;
-		case LAB8_SLOT_LEFT:
-			if (seen_seq[s] != slot->seq)
-				seen_seq[s] = slot->seq;
-			printf("lab8_primary: secondary left: %s, pid %d, %" PRIu64
-				" packets processed, every mbuf handed back\n",
-				lab8_role_name(slot->role), slot->pid, slot->counters.freed);
-			fold_slot(s, 0);
-			break;
-		default:
-			break;
-		}
-	}
-	fflush(stdout);
-}
-
-struct lab8_totals {
-	uint64_t rx;
-	uint64_t enqueued;
-	uint64_t drops;
-	uint64_t role_packets[LAB8_ROLE_MAX];
-	uint64_t direct_rx;
-	unsigned int attached;
-};
-
-/* Safe from the telemetry thread: readers retry while a slot is being folded. */
-static void
-totals_get(struct lab8_totals *t)
-{
-	uint32_t sn;
-	unsigned int s, r;
-	uint16_t q;
-
-	do {
-		sn = rte_seqlock_read_begin(&fold_lock);
-		memset(t, 0, sizeof(*t));
-		for (q = 0; q < opts.nb_rxq; q++)
-			t->rx += __atomic_load_n(&info->primary.rx[q], __ATOMIC_RELAXED);
-		for (r = 0; r < LAB8_ROLE_MAX; r++) {
-			t->enqueued += __atomic_load_n(&info->primary.enqueued[r],
-				__ATOMIC_RELAXED);
-			t->drops += __atomic_load_n(&info->primary.ring_full_drops[r],
-				__ATOMIC_RELAXED);
-			t->role_packets[r] = info->role[r].packets;
-			t->direct_rx += info->role[r].direct_rx;
-		}
-		for (s = 0; s < LAB8_MAX_SECONDARIES; s++) {
-			const struct lab8_slot *slot = &info->slots[s];
-			uint32_t state = __atomic_load_n(&slot->state, __ATOMIC_ACQUIRE);
-
-			if (state != LAB8_SLOT_ATTACHED && state != LAB8_SLOT_LEFT)
-				continue;
-			if (state == LAB8_SLOT_ATTACHED)
-				t->attached++;
-			if (slot->role < LAB8_ROLE_MAX)
-				t->role_packets[slot->role] +=
-					__atomic_load_n(&slot->counters.freed, __ATOMIC_RELAXED);
-			if (slot->direct)
-				t->direct_rx += __atomic_load_n(&slot->counters.taken,
-					__ATOMIC_RELAXED);
-		}
-	} while (rte_seqlock_read_retry(&fold_lock, sn));
-	/* Packets a direct-queue secondary received came from the port too. */
-	t->rx += t->direct_rx;
-}
-
+/*
+ * The course's primary side: every object a secondary looks up by name is
+ * created here, before the port starts and before anyone can attach.
+ */
 static int
-telemetry_stats(const char *cmd __rte_unused, const char *params __rte_unused,
-		struct rte_tel_data *d)
+create_shared_objects(void)
 {
-	struct lab8_totals t;
-	unsigned int avail = rte_mempool_avail_count(pool);
-
-	totals_get(&t);
-	rte_tel_data_start_dict(d);
-	lab_tel_data_add_dict_uint(d, "rx_packets", t.rx);
-	lab_tel_data_add_dict_uint(d, "enqueued", t.enqueued);
-	lab_tel_data_add_dict_uint(d, "ring_full_drops", t.drops);
-	lab_tel_data_add_dict_uint(d, "pool_in_use", pool->size - avail);
-	lab_tel_data_add_dict_uint(d, "pool_available", avail);
-	lab_tel_data_add_dict_uint(d, "enterprise_packets", t.role_packets[LAB8_ROLE_ENTERPRISE]);
-	lab_tel_data_add_dict_uint(d, "mobility_packets", t.role_packets[LAB8_ROLE_MOBILITY]);
-	lab_tel_data_add_dict_uint(d, "secondaries_attached", t.attached);
-	return 0;
-}
-
-static void
-print_status(void)
-{
-	struct lab8_totals t;
-	unsigned int avail = rte_mempool_avail_count(pool);
-	char line[512];
-	int pos;
-	uint16_t q;
-
-	totals_get(&t);
-	pos = snprintf(line, sizeof(line), "lab8_primary: rx");
-	for (q = 0; q < opts.nb_rxq && pos < (int)sizeof(line); q++)
-		pos += snprintf(line + pos, sizeof(line) - pos, " q%u=%" PRIu64 "%s", q,
-			info->primary.rx[q], queue_owner[q] >= 0 ? "(direct)" : "");
-	if (pos < (int)sizeof(line))
-		snprintf(line + pos, sizeof(line) - pos,
-			" | enq E=%" PRIu64 " M=%" PRIu64 " | ring_full_drops E=%" PRIu64
-			" M=%" PRIu64 " | pool in use %u avail %u | secondaries %u",
-			info->primary.enqueued[LAB8_ROLE_ENTERPRISE],
-			info->primary.enqueued[LAB8_ROLE_MOBILITY],
-			info->primary.ring_full_drops[LAB8_ROLE_ENTERPRISE],
-			info->primary.ring_full_drops[LAB8_ROLE_MOBILITY],
-			pool->size - avail, avail, t.attached);
-	printf("%s\n", line);
-	fflush(stdout);
-}
-
-static void
-print_final(void)
-{
-	struct lab8_totals t;
-	unsigned int avail = rte_mempool_avail_count(pool);
 	unsigned int r;
-	uint16_t q;
+	int socket;
 
-	totals_get(&t);
-	printf("lab8_primary: final counters\n");
-	for (q = 0; q < opts.nb_rxq; q++)
-		printf("  rx queue %-2u                %12" PRIu64 "%s\n", q, info->primary.rx[q],
-			queue_owner[q] >= 0 ? " (read by a direct-queue secondary)" : "");
-	for (r = 0; r < LAB8_ROLE_MAX; r++)
-		printf("  enqueued %-17s %12" PRIu64 "\n", lab8_role_ring(r),
-			info->primary.enqueued[r]);
-	for (r = 0; r < LAB8_ROLE_MAX; r++)
-		printf("  ring_full_drops %-10s %12" PRIu64 "\n", lab8_role_name(r),
-			info->primary.ring_full_drops[r]);
-	for (r = 0; r < LAB8_ROLE_MAX; r++)
-		printf("  %-10s packets         %12" PRIu64 " (stranded by killed secondaries: %"
-			PRIu64 ")\n", lab8_role_name(r), t.role_packets[r], info->role[r].stranded);
-	printf("  pool in use %u, available %u of %u\n", pool->size - avail, avail, pool->size);
-	fflush(stdout);
+	pool = lab_mbuf_pool_create(LAB8_MBUF_POOL, opts.nb_mbufs, opts.port_id);
+	if (pool == NULL)
+		return -rte_errno;
+	socket = lab_port_numa_socket(opts.port_id);
+	for (r = 0; r < LAB8_ROLE_MAX; r++) {
+		/*
+		 * One producer (this loop), one consumer (the role's secondary,
+		 * which refuses a second): single-consumer dequeues never wait
+		 * for another consumer's tail, so a killed one cannot wedge it.
+		 */
+		rings[r] = rte_ring_create(lab8_role_ring(r), opts.ring_size, socket,
+			RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
+		if (rings[r] == NULL) {
+			LAB_LOG(ERR, "cannot create ring %s (%u entries) on socket %d: %s",
+				lab8_role_ring(r), opts.ring_size, socket, rte_strerror(rte_errno));
+			return -rte_errno;
+		}
+		/* Room for every mbuf of the pool: a secondary's enqueue never fails. */
+		done_rings[r] = rte_ring_create(lab8_role_done_ring(r), opts.nb_mbufs, socket,
+			RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
+		if (done_rings[r] == NULL) {
+			LAB_LOG(ERR, "cannot create ring %s (%u entries) on socket %d: %s",
+				lab8_role_done_ring(r), opts.nb_mbufs, socket,
+				rte_strerror(rte_errno));
+			return -rte_errno;
+		}
+	}
+	return create_info(socket);
+}
+
+/*
+ * Full rings, filled rx descriptors and a few processes' caches must still
+ * leave mbufs to receive into: then a full ring means drops, never an
+ * empty pool that stalls the port.
+ */
+static int
+check_pool_size(void)
+{
+	uint32_t min_mbufs = 2 * opts.ring_size + (uint32_t)opts.nb_rxq * LAB_PORT_RXD +
+		4 * (LAB_MBUF_CACHE * 3 / 2) + LAB8_BURST;
+
+	if (opts.nb_mbufs < min_mbufs) {
+		LAB_LOG(ERR, "--mbufs %u is too small for 2 rings of %u, %u rx queues of %u "
+			"descriptors and 4 processes' caches: give at least %u, or a smaller "
+			"--ring-size", opts.nb_mbufs, opts.ring_size, opts.nb_rxq, LAB_PORT_RXD,
+			min_mbufs);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 /*
@@ -523,8 +294,8 @@ rx_loop(void)
 	while (!lab_force_quit) {
 		uint16_t i;
 
-		for (i = 0; i < nb_polled; i++) {
-			uint16_t qid = polled[i];
+		for (i = 0; i < primary.nb_polled; i++) {
+			uint16_t qid = primary.polled[i];
 			unsigned int role = queue_role[qid];
 			uint16_t n, sent;
 
@@ -541,7 +312,7 @@ rx_loop(void)
 			}
 		}
 		/* As many bursts back per role as its queues can bring in per loop. */
-		free_done(nb_polled);
+		free_done(primary.nb_polled);
 
 		/* rdtsc costs ~10 ns here: look at the clock every 64 loops only. */
 		if ((++polls & LAB8_POLLS_PER_CLOCK) != 0)
@@ -553,11 +324,11 @@ rx_loop(void)
 		__atomic_store_n(&info->heartbeat, info->heartbeat + 1, __ATOMIC_RELEASE);
 		if (now >= next_scan) {
 			next_scan = now + scan_period;
-			scan_slots();
+			lab8_scan_slots(&primary);
 		}
 		if (opts.status && now >= next_status) {
 			next_status = now + status_period;
-			print_status();
+			lab8_print_status(&primary);
 		}
 	}
 }
@@ -574,13 +345,9 @@ stop_secondaries(void)
 	fflush(stdout);
 	do {
 		live = 0;
-		for (s = 0; s < LAB8_MAX_SECONDARIES; s++) {
-			uint32_t st = __atomic_load_n(&info->slots[s].state, __ATOMIC_ACQUIRE);
-
-			if ((st == LAB8_SLOT_ATTACHED || st == LAB8_SLOT_CLAIMED) &&
-			    lab8_pid_alive(info->slots[s].pid))
+		for (s = 0; s < LAB8_MAX_SECONDARIES; s++)
+			if (lab8_slot_live(&info->slots[s]))
 				live++;
-		}
 		if (live == 0)
 			break;
 		rte_delay_ms(10);
@@ -590,16 +357,27 @@ stop_secondaries(void)
 			live == 1 ? "y" : "ies");
 }
 
+static void
+print_started(void)
+{
+	printf("lab8_primary: port %u, %u rx queues (%u-%u -> %s, %u-%u -> %s), rings of %u, "
+		"%s of %u mbufs on socket %d, lcores %u; pid %d. Ctrl-C to stop.\n",
+		opts.port_id, opts.nb_rxq,
+		info->role_queue_first[0], info->role_queue_last[0], LAB8_RING_ENTERPRISE,
+		info->role_queue_first[1], info->role_queue_last[1], LAB8_RING_MOBILITY,
+		info->ring_size, LAB8_MBUF_POOL, pool->size, pool->socket_id, rte_lcore_id(),
+		getpid());
+	if (opts.nb_rxq < 2)
+		printf("lab8_primary: one rx queue: nothing goes to %s\n", LAB8_RING_MOBILITY);
+	fflush(stdout);
+}
+
 int
 main(int argc, char **argv)
 {
 	struct lab_port_conf conf;
 	struct lab_port_state state;
-	uint32_t min_mbufs;
-	unsigned int r;
-	int socket;
 	int ret;
-	uint16_t q;
 
 	ret = lab_eal_init(argc, argv, "lab8_primary");
 	if (ret < 0) {
@@ -623,85 +401,37 @@ main(int argc, char **argv)
 		goto fail;
 	if (lab_port_check(opts.port_id) < 0)
 		goto fail;
-	/*
-	 * Full rings, filled rx descriptors and a few processes' caches must
-	 * still leave mbufs to receive into: then a full ring means drops, never
-	 * an empty pool that stalls the port.
-	 */
-	min_mbufs = 2 * opts.ring_size + (uint32_t)opts.nb_rxq * LAB_PORT_RXD +
-		4 * (LAB_MBUF_CACHE * 3 / 2) + LAB8_BURST;
-	if (opts.nb_mbufs < min_mbufs) {
-		LAB_LOG(ERR, "--mbufs %u is too small for 2 rings of %u, %u rx queues of %u "
-			"descriptors and 4 processes' caches: give at least %u, or a smaller "
-			"--ring-size", opts.nb_mbufs, opts.ring_size, opts.nb_rxq, LAB_PORT_RXD,
-			min_mbufs);
+	if (check_pool_size() < 0)
 		goto fail;
-	}
-
-	pool = lab_mbuf_pool_create(LAB8_MBUF_POOL, opts.nb_mbufs, opts.port_id);
-	if (pool == NULL)
+	if (create_shared_objects() < 0)
 		goto fail;
-	socket = lab_port_numa_socket(opts.port_id);
-	for (r = 0; r < LAB8_ROLE_MAX; r++) {
-		/*
-		 * One producer (this loop), one consumer (the role's secondary,
-		 * which refuses a second): single-consumer dequeues never wait
-		 * for another consumer's tail, so a killed one cannot wedge it.
-		 */
-		rings[r] = rte_ring_create(lab8_role_ring(r), opts.ring_size, socket,
-			RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
-		if (rings[r] == NULL) {
-			LAB_LOG(ERR, "cannot create ring %s (%u entries) on socket %d: %s",
-				lab8_role_ring(r), opts.ring_size, socket, rte_strerror(rte_errno));
-			goto fail;
-		}
-		/* Room for every mbuf of the pool: a secondary's enqueue never fails. */
-		done_rings[r] = rte_ring_create(lab8_role_done_ring(r), opts.nb_mbufs, socket,
-			RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
-		if (done_rings[r] == NULL) {
-			LAB_LOG(ERR, "cannot create ring %s (%u entries) on socket %d: %s",
-				lab8_role_done_ring(r), opts.nb_mbufs, socket,
-				rte_strerror(rte_errno));
-			goto fail;
-		}
-	}
-	if (create_info(socket) < 0)
-		goto fail;
+	/* The same pointers, for the slot watch and the counters' reports. */
+	primary.info = info;
+	primary.pool = pool;
+	primary.nb_rxq = opts.nb_rxq;
 
 	lab_port_conf_default(&conf, opts.nb_rxq);
 	ret = lab_port_init(opts.port_id, &conf, pool, &state);
 	if (ret < 0)
 		goto fail;
 
-	for (q = 0; q < LAB8_MAX_QUEUES; q++)
-		queue_owner[q] = -1;
-	rebuild_polled();
+	lab8_queues_init(&primary);
 
-	ret = rte_telemetry_register_cmd("/lab8/stats", telemetry_stats,
-		"Lab 8 counters: rx, enqueued, ring-full drops, pool, per-role packets. "
-		"No parameters");
+	ret = lab8_stats_register(&primary);
 	if (ret < 0)
 		LAB_LOG(WARNING, "cannot register telemetry command /lab8/stats: %s",
 			strerror(-ret));
 
 	__atomic_store_n(&info->primary_state, LAB8_PRIMARY_RUNNING, __ATOMIC_RELEASE);
-	printf("lab8_primary: port %u, %u rx queues (%u-%u -> %s, %u-%u -> %s), rings of %u, "
-		"%s of %u mbufs on socket %d, lcores %u; pid %d. Ctrl-C to stop.\n",
-		opts.port_id, opts.nb_rxq,
-		info->role_queue_first[0], info->role_queue_last[0], LAB8_RING_ENTERPRISE,
-		info->role_queue_first[1], info->role_queue_last[1], LAB8_RING_MOBILITY,
-		info->ring_size, LAB8_MBUF_POOL, pool->size, socket, rte_lcore_id(), getpid());
-	if (opts.nb_rxq < 2)
-		printf("lab8_primary: one rx queue: nothing goes to %s\n", LAB8_RING_MOBILITY);
-	fflush(stdout);
+	print_started();
 
 	rx_loop();
 
 	stop_secondaries();
-	scan_slots();
+	lab8_scan_slots(&primary);
 	while (free_done(UINT_MAX) > 0)
 		;
-	print_final();
+	lab8_print_final(&primary);
 	lab_port_close(opts.port_id);
 	rte_eal_cleanup();
 	return 0;

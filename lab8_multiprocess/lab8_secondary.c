@@ -4,6 +4,8 @@
  * by name, prints each packet's source address and frees it. It refuses
  * to attach to a dead primary or on an lcore id another process uses, and
  * a watch thread makes it leave (exit code 3) as soon as the primary dies.
+ * Here: the attach by name and the rx loop. The watch is in
+ * lab8_secondary_watch.c, the slot checks in lab8_secondary_slot.c.
  *
  *   lab8_secondary -l 1 --proc-type=secondary --file-prefix=sase --no-pci -- \
  *       --role enterprise [--sample N | --quiet] [--no-watch] [--queues 0-1]
@@ -11,19 +13,15 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <limits.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <rte_eal.h>
 #include <rte_common.h>
 #include <rte_cycles.h>
-#include <rte_errno.h>
 #include <rte_lcore.h>
 #include <rte_memzone.h>
 #include <rte_prefetch.h>
@@ -35,35 +33,19 @@
 #include "lab_compat.h"
 #include "lab_eal.h"
 #include "lab_log.h"
-#include "lab_mempool.h"
 #include "lab_opts.h"
 #include "lab_pkt.h"
 #include "lab8_shared.h"
+#include "lab8_secondary.h"
 
-/* Exit code when the primary went away: scripts tell it from a crash (139). */
-#define EXIT_PRIMARY_GONE 3
 #define PREFETCH_AHEAD    4
 /*
  * rdtsc costs about 10 ns on the lab VM, as much as an empty poll: read
  * the clock once every 256 polls.
  */
 #define POLLS_PER_CLOCK_READ 255u
-/* Direct-queue mode: how long to wait for the primary to hand the queues over. */
-#define GRANT_WAIT_MS     2000
-/* The primary marks itself RUNNING after its port is up (link wait up to 2 s). */
-#define RUNNING_WAIT_MS   5000
 
-struct secondary_opts {
-	int role;
-	uint64_t sample;
-	bool quiet;
-	bool watch;
-	bool direct;
-	uint16_t queue_first;
-	uint16_t queue_last;
-};
-
-static struct secondary_opts opts = {
+static struct lab8_secondary_opts opts = {
 	.role = -1,
 	.sample = 1,
 	.watch = true,
@@ -76,20 +58,11 @@ static struct rte_ring *ring;
 static struct rte_ring *done_ring;
 static struct lab8_slot *slot;
 
-/* Set by the watch thread; the main loop stops touching shared memory. */
-static const char *volatile primary_gone;
-static volatile bool main_loop_done;
-static volatile bool watch_stop;
+/* The primary-death watch: the main loop and the watch thread both set watch.gone. */
+static struct lab8_watch watch;
 
 /* This process's own copy of its counters; published to the slot per burst. */
 static struct lab8_slot_counters local;
-/*
- * <runtime dir>/config, built once. rte_eal_primary_proc_alive(NULL) formats
- * that path into one static buffer (snprintf first writes a NUL there) on
- * every call, so the watch thread and the main loop calling it at once
- * could open an empty path and take a live primary for dead.
- */
-static char config_path[PATH_MAX];
 /* Polls that found nothing: how long this process waited for the primary. */
 static uint64_t empty_polls;
 
@@ -168,46 +141,6 @@ parse_args(int argc, char **argv)
 	return 0;
 }
 
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-/* The primary holds a lock on <runtime dir>/config while it lives. */
-static bool
-primary_alive(void)
-{
-	return rte_eal_primary_proc_alive(config_path) != 0;
-}
-
-/*
- * Why the primary is gone, or NULL while it lives. last_hb/last_change
- * carry the heartbeat between calls.
- */
-static const char *
-primary_check(uint64_t *last_hb, uint64_t *last_change)
-{
-	uint64_t hb, now = now_ms();
-
-	if (!primary_alive())
-		return "is gone (its lock on the runtime config is released: it exited or was "
-			"killed)";
-	if (__atomic_load_n(&info->primary_state, __ATOMIC_ACQUIRE) == LAB8_PRIMARY_STOPPING)
-		return "is stopping (SIGINT/SIGTERM)";
-	hb = __atomic_load_n(&info->heartbeat, __ATOMIC_ACQUIRE);
-	if (hb != *last_hb) {
-		*last_hb = hb;
-		*last_change = now;
-	} else if (now - *last_change > LAB8_HEARTBEAT_TIMEOUT_MS) {
-		return "has stopped beating (stopped or wedged)";
-	}
-	return NULL;
-}
-
 static void
 print_counters(const char *why)
 {
@@ -224,7 +157,7 @@ static void __rte_noreturn
 exit_primary_gone(const char *why)
 {
 	printf("lab8_secondary %s: the primary %s. Stopping without touching shared memory; "
-		"exit code %d.\n", lab8_role_name(opts.role), why, EXIT_PRIMARY_GONE);
+		"exit code %d.\n", lab8_role_name(opts.role), why, LAB8_EXIT_PRIMARY_GONE);
 	print_counters("counters at exit");
 	fflush(stdout);
 	/*
@@ -232,42 +165,7 @@ exit_primary_gone(const char *why)
 	 * (a dead primary may have held them) and detaches memory the dead
 	 * primary's files still back. _exit skips atexit handlers for the same reason.
 	 */
-	_exit(EXIT_PRIMARY_GONE);
-}
-
-static LAB_CTRL_THREAD_RET
-watch_main(void *arg __rte_unused)
-{
-	uint64_t last_hb = __atomic_load_n(&info->heartbeat, __ATOMIC_ACQUIRE);
-	uint64_t last_change = now_ms();
-	const char *why = NULL;
-
-	while (!watch_stop) {
-		usleep(LAB8_WATCH_MS * 1000);
-		if (watch_stop)
-			break;
-		why = primary_check(&last_hb, &last_change);
-		if (why != NULL)
-			break;
-	}
-	if (why == NULL)
-		return LAB_CTRL_THREAD_DONE;
-	primary_gone = why;
-	/* The main loop notices within a burst; if it is stuck (a blocked write), leave anyway. */
-	usleep(3 * LAB8_WATCH_MS * 1000);
-	if (!main_loop_done) {
-		/* The stuck main thread may hold stdout's lock: no stdio on this path. */
-		char msg[256];
-		int len = snprintf(msg, sizeof(msg), "lab8_secondary %s: the primary %s and the "
-			"main loop is stuck (blocked output?); exit code %d.\n",
-			lab8_role_name(opts.role), why, EXIT_PRIMARY_GONE);
-
-		if (write(STDERR_FILENO, msg, RTE_MIN((size_t)len, sizeof(msg) - 1)) < 0) {
-			/* Nothing more can be said: leave all the same. */
-		}
-		_exit(EXIT_PRIMARY_GONE);
-	}
-	return LAB_CTRL_THREAD_DONE;
+	_exit(LAB8_EXIT_PRIMARY_GONE);
 }
 
 static void
@@ -357,11 +255,11 @@ main_loop(void)
 	uint16_t next_queue = 0;
 	uint64_t check_period = rte_get_timer_hz() * LAB8_WATCH_MS / 1000;
 	uint64_t next_check = rte_get_timer_cycles() + check_period;
-	uint64_t last_hb = __atomic_load_n(&info->heartbeat, __ATOMIC_ACQUIRE);
-	uint64_t last_change = now_ms();
+	struct lab8_beat beat;
 	unsigned int polls = 0;
 
-	while (!lab_force_quit && primary_gone == NULL) {
+	lab8_beat_init(&beat, info);
+	while (!lab_force_quit && watch.gone == NULL) {
 		uint16_t n;
 
 		/*
@@ -371,11 +269,11 @@ main_loop(void)
 		 */
 		if (opts.watch && unlikely((++polls & POLLS_PER_CLOCK_READ) == 0) &&
 		    rte_get_timer_cycles() >= next_check) {
-			const char *why = primary_check(&last_hb, &last_change);
+			const char *why = lab8_primary_check(info, &beat);
 
 			next_check = rte_get_timer_cycles() + check_period;
 			if (why != NULL) {
-				primary_gone = why;
+				watch.gone = why;
 				break;
 			}
 		}
@@ -401,144 +299,13 @@ main_loop(void)
 		local.freed += n;
 		publish();
 	}
-	main_loop_done = true;
-}
-
-static unsigned int
-free_lcore_suggestion(void)
-{
-	unsigned int lcore, s;
-
-	for (lcore = 0; lcore < RTE_MAX_LCORE; lcore++) {
-		bool used = lab8_lcore_isset(info->primary_lcores, lcore) ||
-			rte_lcore_is_enabled(lcore);
-
-		for (s = 0; s < LAB8_MAX_SECONDARIES && !used; s++) {
-			const struct lab8_slot *o = &info->slots[s];
-			uint32_t st = __atomic_load_n(&o->state, __ATOMIC_ACQUIRE);
-
-			if (o != slot && (st == LAB8_SLOT_CLAIMED || st == LAB8_SLOT_ATTACHED) &&
-			    lab8_lcore_isset(o->lcores, lcore))
-				used = true;
-		}
-		if (!used)
-			return lcore;
-	}
-	return RTE_MAX_LCORE - 1;
-}
-
-static void
-refuse_overlap(unsigned int lcore, const char *who, int32_t pid, const uint64_t *their)
-{
-	unsigned int free_lcore = free_lcore_suggestion();
-	int cpu = lab_lcore_cpu(rte_get_main_lcore());
-	char lc[64];
-
-	LAB_LOG(ERR, "lcore id %u is already used by %s (pid %d, lcores %s): two processes on "
-		"one lcore id corrupt %s's per-lcore cache, and DPDK does not warn. Give this "
-		"process a free lcore id, e.g. --lcores=%u@%d (lcore id %u on CPU %d)",
-		lcore, who, pid, lab8_lcores_str(their, lc, sizeof(lc)), LAB8_MBUF_POOL,
-		free_lcore, cpu, free_lcore, cpu);
-}
-
-/* 0 when no other live process uses any of our lcore ids, -EBUSY otherwise. */
-static int
-check_lcores(void)
-{
-	unsigned int lcore, s;
-
-	RTE_LCORE_FOREACH(lcore) {
-		if (lab8_lcore_isset(info->primary_lcores, lcore)) {
-			refuse_overlap(lcore, "the primary", info->primary_pid,
-				info->primary_lcores);
-			return -EBUSY;
-		}
-		for (s = 0; s < LAB8_MAX_SECONDARIES; s++) {
-			const struct lab8_slot *o = &info->slots[s];
-			uint32_t st = __atomic_load_n(&o->state, __ATOMIC_ACQUIRE);
-
-			if (o == slot || (st != LAB8_SLOT_CLAIMED && st != LAB8_SLOT_ATTACHED))
-				continue;
-			/* A killed secondary's slot lingers until the primary reaps it. */
-			if (!lab8_lcore_isset(o->lcores, lcore) || !lab8_pid_alive(o->pid))
-				continue;
-			refuse_overlap(lcore, o->role == LAB8_ROLE_ENTERPRISE ?
-				"the enterprise secondary" : "the mobility secondary",
-				o->pid, o->lcores);
-			return -EBUSY;
-		}
-	}
-	return 0;
-}
-
-/* Ring mode: 0 when no other live secondary reads this role's ring, -EBUSY otherwise. */
-static int
-check_ring_consumer(void)
-{
-	unsigned int s;
-
-	if (opts.direct)
-		return 0;
-	for (s = 0; s < LAB8_MAX_SECONDARIES; s++) {
-		const struct lab8_slot *o = &info->slots[s];
-		uint32_t st = __atomic_load_n(&o->state, __ATOMIC_ACQUIRE);
-
-		if (o == slot || (st != LAB8_SLOT_CLAIMED && st != LAB8_SLOT_ATTACHED) ||
-		    o->direct || o->role != (uint32_t)opts.role || !lab8_pid_alive(o->pid))
-			continue;
-		LAB_LOG(ERR, "the %s secondary pid %d already reads ring %s: a ring has one "
-			"consumer here (a killed one of several would wedge it). Stop that one, "
-			"or read queues directly with --queues", lab8_role_name(opts.role), o->pid,
-			lab8_role_ring(opts.role));
-		return -EBUSY;
-	}
-	return 0;
-}
-
-static int
-claim_slot(void)
-{
-	unsigned int s, lcore;
-	uint32_t seq = __atomic_add_fetch(&info->next_seq, 1, __ATOMIC_RELAXED);
-
-	for (s = 0; s < LAB8_MAX_SECONDARIES; s++) {
-		uint32_t expected = LAB8_SLOT_FREE;
-
-		if (__atomic_compare_exchange_n(&info->slots[s].state, &expected,
-				LAB8_SLOT_CLAIMED, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-			break;
-	}
-	if (s == LAB8_MAX_SECONDARIES) {
-		LAB_LOG(ERR, "all %u secondary slots of %s are taken: stop a secondary first",
-			LAB8_MAX_SECONDARIES, LAB8_INFO_MZ);
-		return -ENOSPC;
-	}
-	slot = &info->slots[s];
-	slot->pid = getpid();
-	slot->role = (uint32_t)opts.role;
-	slot->seq = seq;
-	slot->direct = opts.direct;
-	slot->queue_first = opts.queue_first;
-	slot->queue_last = opts.queue_last;
-	slot->grant = LAB8_GRANT_NONE;
-	memset(slot->lcores, 0, sizeof(slot->lcores));
-	RTE_LCORE_FOREACH(lcore)
-		lab8_lcore_set(slot->lcores, lcore);
-	memset(&slot->counters, 0, sizeof(slot->counters));
-
-	if (check_lcores() < 0 || check_ring_consumer() < 0) {
-		__atomic_store_n(&slot->state, LAB8_SLOT_FREE, __ATOMIC_RELEASE);
-		slot = NULL;
-		return -EBUSY;
-	}
-	__atomic_store_n(&slot->state, LAB8_SLOT_ATTACHED, __ATOMIC_RELEASE);
-	return 0;
+	watch.loop_done = true;
 }
 
 /*
- * Gives the slot up on an error path after attaching. LEFT, not FREE: the
- * primary then folds it, which also takes back any queues it granted
- * (possibly just after we stopped waiting for the grant).
+ * Gives the slot up, on a clean exit or an error path after attaching.
+ * LEFT, not FREE: the primary then folds it, which also takes back any
+ * queues it granted (possibly just after we stopped waiting for the grant).
  */
 static void
 release_slot(void)
@@ -548,49 +315,7 @@ release_slot(void)
 	slot = NULL;
 }
 
-/* The primary must be alive, finished starting, and beating. */
-static int
-check_primary(void)
-{
-	uint64_t deadline = now_ms() + RUNNING_WAIT_MS;
-	uint64_t last_hb, last_change;
-
-	while (__atomic_load_n(&info->primary_state, __ATOMIC_ACQUIRE) ==
-			LAB8_PRIMARY_STARTING) {
-		if (now_ms() > deadline || !primary_alive()) {
-			LAB_LOG(ERR, "the primary (pid %d) never finished starting: see its "
-				"terminal", info->primary_pid);
-			return -ENOENT;
-		}
-		usleep(10 * 1000);
-	}
-	if (!lab8_pid_alive(info->primary_pid)) {
-		LAB_LOG(ERR, "the primary of --file-prefix=%s (pid %d) is dead: its files are "
-			"stale. Restart lab8_primary, or ./scripts/labenv.sh clean %s",
-			lab_file_prefix(), info->primary_pid, lab_file_prefix());
-		return -ENOENT;
-	}
-	last_hb = __atomic_load_n(&info->heartbeat, __ATOMIC_ACQUIRE);
-	last_change = now_ms();
-	deadline = now_ms() + LAB8_HEARTBEAT_TIMEOUT_MS;
-	while (__atomic_load_n(&info->heartbeat, __ATOMIC_ACQUIRE) == last_hb) {
-		if (now_ms() > deadline) {
-			LAB_LOG(ERR, "the primary (pid %d) is alive but its heartbeat has not "
-				"moved for %u ms: is it stopped (SIGSTOP, debugger)?",
-				info->primary_pid, LAB8_HEARTBEAT_TIMEOUT_MS);
-			return -ETIMEDOUT;
-		}
-		usleep(5 * 1000);
-	}
-	(void)last_change;
-	if (__atomic_load_n(&info->primary_state, __ATOMIC_ACQUIRE) == LAB8_PRIMARY_STOPPING) {
-		LAB_LOG(ERR, "the primary (pid %d) is stopping: start it again first",
-			info->primary_pid);
-		return -ENOENT;
-	}
-	return 0;
-}
-
+/* Direct-queue mode: the queues asked for must be ones the primary set up. */
 static int
 check_queues(void)
 {
@@ -619,30 +344,10 @@ check_queues(void)
 	return 0;
 }
 
-/* Direct-queue mode: the primary stops polling the queues before we start. */
-static int
-ask_for_queues(void)
-{
-	uint64_t deadline = now_ms() + GRANT_WAIT_MS;
-	uint32_t grant;
-
-	__atomic_store_n(&slot->grant, LAB8_GRANT_ASKED, __ATOMIC_RELEASE);
-	while ((grant = __atomic_load_n(&slot->grant, __ATOMIC_ACQUIRE)) == LAB8_GRANT_ASKED) {
-		if (now_ms() > deadline || !primary_alive()) {
-			LAB_LOG(ERR, "--queues %u-%u: the primary did not hand the queues over "
-				"within %u ms", opts.queue_first, opts.queue_last, GRANT_WAIT_MS);
-			return -ETIMEDOUT;
-		}
-		usleep(5 * 1000);
-	}
-	if (grant != LAB8_GRANT_GIVEN) {
-		LAB_LOG(ERR, "--queues %u-%u: the primary refused: another secondary reads "
-			"some of them", opts.queue_first, opts.queue_last);
-		return -EBUSY;
-	}
-	return 0;
-}
-
+/*
+ * The course's attach: every shared object is looked up by the name the
+ * primary gave it (lab8_shared.h); a secondary never creates one.
+ */
 static int
 attach(void)
 {
@@ -661,12 +366,14 @@ attach(void)
 			info->version, LAB8_INFO_MAGIC, LAB8_INFO_VERSION);
 		return -EPROTO;
 	}
-	ret = check_primary();
+	ret = lab8_primary_ready(info);
 	if (ret < 0)
 		return ret;
-	pool = lab_mbuf_pool_lookup(LAB8_MBUF_POOL);
-	if (pool == NULL)
+	pool = rte_mempool_lookup(LAB8_MBUF_POOL);
+	if (pool == NULL) {
+		lab_report_missing("mempool", LAB8_MBUF_POOL);
 		return -ENOENT;
+	}
 	if (opts.direct) {
 		ret = check_queues();
 		if (ret < 0)
@@ -683,12 +390,12 @@ attach(void)
 			return -ENOENT;
 		}
 	}
-	ret = claim_slot();
+	ret = lab8_slot_claim(info, &opts, &slot);
 	if (ret < 0)
 		return ret;
 	if (done_ring != NULL) {
 		/*
-		 * We are its only producer now (claim_slot() checked): a
+		 * We are its only producer now (lab8_slot_claim() checked): a
 		 * predecessor killed inside its enqueue moved the head but not
 		 * the tail. Drop that unfinished enqueue, or the primary would
 		 * free the half-written slots when our first one completes.
@@ -698,7 +405,7 @@ attach(void)
 			__ATOMIC_RELEASE);
 	}
 	if (opts.direct) {
-		ret = ask_for_queues();
+		ret = lab8_slot_ask_queues(slot, &opts);
 		if (ret < 0) {
 			release_slot();
 			return ret;
@@ -707,61 +414,11 @@ attach(void)
 	return 0;
 }
 
-int
-main(int argc, char **argv)
+static void
+print_attached(void)
 {
-	struct lab_ctrl_thread watch;
-	bool watching = false;
 	char lc[64];
-	int ret;
 
-	ret = lab_eal_init(argc, argv, "lab8_secondary");
-	if (ret < 0) {
-		fprintf(stderr, "lab8_secondary: cannot attach. Is lab8_primary running with the "
-			"same --file-prefix, and are hugepages mounted "
-			"(./scripts/labenv.sh status)? "
-			"If EAL said 'please use --base-virtaddr', restart the primary with "
-			"--base-virtaddr=0x200000000000 (docs/lab8.md).\n");
-		return 1;
-	}
-	snprintf(config_path, sizeof(config_path), "%s/config", rte_eal_get_runtime_dir());
-	argc -= ret;
-	argv += ret;
-	if (rte_eal_process_type() != RTE_PROC_SECONDARY) {
-		LAB_LOG(ERR, "no primary runs with --file-prefix=%s (--proc-type=auto made this a "
-			"primary): start lab8_primary first", lab_file_prefix());
-		rte_eal_cleanup();
-		return 1;
-	}
-	/*
-	 * A SIGKILLed primary leaves its runtime and hugepage files behind and
-	 * the EAL attaches to them without a word: ask whether it still lives.
-	 */
-	if (!primary_alive()) {
-		LAB_LOG(ERR, "the primary of --file-prefix=%s is not running: the files in %s are "
-			"left over from a primary that was killed. Start lab8_primary again (it "
-			"takes them over) or remove them: ./scripts/labenv.sh clean %s",
-			lab_file_prefix(), rte_eal_get_runtime_dir(), lab_file_prefix());
-		/* No rte_eal_cleanup(): it would take locks the dead primary may hold. */
-		return 1;
-	}
-	if (parse_args(argc, argv) < 0)
-		goto fail;
-	if (attach() < 0)
-		goto fail;
-
-	if (opts.watch) {
-		ret = lab_ctrl_thread_create(&watch, "lab8-watch", watch_main, NULL);
-		if (ret != 0) {
-			LAB_LOG(ERR, "cannot start the primary-death watch thread: %s",
-				strerror(-ret));
-			release_slot();
-			goto fail;
-		}
-		watching = true;
-	}
-	/* One write per burst, not per line, when the output is a pipe or a file. */
-	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	printf("lab8_secondary %s: attached to primary pid %d on --file-prefix=%s, lcores %s, "
 		"reading ", lab8_role_name(opts.role), info->primary_pid, lab_file_prefix(),
 		lab8_lcores_str(slot->lcores, lc, sizeof(lc)));
@@ -775,25 +432,73 @@ main(int argc, char **argv)
 		printf("lab8_secondary %s: --no-watch: nothing checks whether the primary lives\n",
 			lab8_role_name(opts.role));
 	fflush(stdout);
+}
+
+int
+main(int argc, char **argv)
+{
+	int ret;
+
+	ret = lab_eal_init(argc, argv, "lab8_secondary");
+	if (ret < 0) {
+		fprintf(stderr, "lab8_secondary: cannot attach. Is lab8_primary running with the "
+			"same --file-prefix, and are hugepages mounted "
+			"(./scripts/labenv.sh status)? "
+			"If EAL said 'please use --base-virtaddr', restart the primary with "
+			"--base-virtaddr=0x200000000000 (docs/lab8.md).\n");
+		return 1;
+	}
+	lab8_primary_lock_path_init();
+	argc -= ret;
+	argv += ret;
+	if (rte_eal_process_type() != RTE_PROC_SECONDARY) {
+		LAB_LOG(ERR, "no primary runs with --file-prefix=%s (--proc-type=auto made this a "
+			"primary): start lab8_primary first", lab_file_prefix());
+		rte_eal_cleanup();
+		return 1;
+	}
+	/*
+	 * A SIGKILLed primary leaves its runtime and hugepage files behind and
+	 * the EAL attaches to them without a word: ask whether it still lives.
+	 */
+	if (!lab8_primary_alive()) {
+		LAB_LOG(ERR, "the primary of --file-prefix=%s is not running: the files in %s are "
+			"left over from a primary that was killed. Start lab8_primary again (it "
+			"takes them over) or remove them: ./scripts/labenv.sh clean %s",
+			lab_file_prefix(), rte_eal_get_runtime_dir(), lab_file_prefix());
+		/* No rte_eal_cleanup(): it would take locks the dead primary may hold. */
+		return 1;
+	}
+	if (parse_args(argc, argv) < 0)
+		goto fail;
+	if (attach() < 0)
+		goto fail;
+
+	if (opts.watch && lab8_watch_start(&watch, info, lab8_role_name(opts.role)) < 0) {
+		release_slot();
+		goto fail;
+	}
+	/* One write per burst, not per line, when the output is a pipe or a file. */
+	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+	print_attached();
 
 	main_loop();
 
-	if (primary_gone != NULL)
-		exit_primary_gone(primary_gone);
+	if (watch.gone != NULL)
+		exit_primary_gone(watch.gone);
 
 	/* Clean exit: nothing is held mid-burst; hand back this lcore's cache too. */
 	if (pool->cache_size != 0)
 		rte_mempool_cache_flush(rte_mempool_default_cache(pool, rte_lcore_id()), pool);
-	if (watching) {
-		watch_stop = true;
-		lab_ctrl_thread_join(&watch);
-		if (primary_gone != NULL)
-			exit_primary_gone(primary_gone);
+	if (opts.watch) {
+		lab8_watch_stop(&watch);
+		if (watch.gone != NULL)
+			exit_primary_gone(watch.gone);
 	}
 	publish();
 	print_counters("stopped");
 	fflush(stdout);
-	__atomic_store_n(&slot->state, LAB8_SLOT_LEFT, __ATOMIC_RELEASE);
+	release_slot();
 	rte_eal_cleanup();
 	return 0;
 

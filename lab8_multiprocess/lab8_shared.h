@@ -11,7 +11,11 @@
  *     departed secondaries, and a slot's grant field;
  *   - a secondary: the slot it claimed (control line on attach/leave,
  *     counter line once per burst).
- * Raw pointers are never stored here: they are valid in one process only.
+ * Pointers into DPDK's hugepage memory (memzones, mempools, rings, mbufs)
+ * are valid in every process of one --file-prefix: the secondaries map it at
+ * the primary's virtual addresses, which is why rings of mbuf pointers work.
+ * Pointers to a process's own heap, stack, static data or functions are not
+ * (other executables, ASLR): this block holds ids and counters, none of those.
  */
 #ifndef LAB8_SHARED_H
 #define LAB8_SHARED_H
@@ -43,7 +47,7 @@
  * neither ever waits for another process: a restarted consumer skips the
  * slots its killed predecessor claimed (those mbufs are the stranded
  * ones), and a restarted producer first drops its predecessor's
- * unfinished enqueue (see lab8_secondary.c).
+ * unfinished enqueue (see attach() in lab8_secondary.c).
  */
 #define LAB8_RING_ENTERPRISE_DONE "DONE_FROM_ENTERPRISE"
 #define LAB8_RING_MOBILITY_DONE   "DONE_FROM_MOBILITY"
@@ -209,6 +213,20 @@ static inline bool
 lab8_pid_alive(int32_t pid)
 {
 	return pid > 0 && (kill(pid, 0) == 0 || errno != ESRCH);
+}
+
+/*
+ * Whether a secondary's slot is in use by a process that still lives: a
+ * SIGKILLed secondary's slot stays CLAIMED or ATTACHED until the primary
+ * reaps it, and must not block a restart on the same lcore id or role.
+ */
+static inline bool
+lab8_slot_live(const struct lab8_slot *slot)
+{
+	uint32_t state = __atomic_load_n(&slot->state, __ATOMIC_ACQUIRE);
+
+	return (state == LAB8_SLOT_CLAIMED || state == LAB8_SLOT_ATTACHED) &&
+		lab8_pid_alive(slot->pid);
 }
 
 /* Formats a set of lcore ids as "0,2,5"; returns buf. */

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * What the files of lab8_primary share: the process's state, which
+ * lab8_primary.c (shared objects, rx loop) owns and passes to the other
+ * two. They never call lab8_primary.c, nor each other:
+ *   - lab8_primary_slots.c: the secondaries' slots, looked at between bursts;
+ *   - lab8_primary_stats.c: the counters, for /lab8/stats and the terminal.
+ */
+#ifndef LAB8_PRIMARY_H
+#define LAB8_PRIMARY_H
+
+#include <stdint.h>
+
+#include <rte_mempool.h>
+#include <rte_seqlock.h>
+
+#include "lab8_shared.h"
+
+struct lab8_primary {
+	struct lab8_info *info;        /* the LAB8_INFO memzone */
+	struct rte_mempool *pool;      /* MBUF_POOL */
+	uint16_t nb_rxq;
+	/* Queues this process polls; a direct-queue secondary takes some away. */
+	uint16_t polled[LAB8_MAX_QUEUES];
+	uint16_t nb_polled;
+	/* Queue -> slot holding it, -1 when the primary polls it. */
+	int queue_owner[LAB8_MAX_QUEUES];
+	/* Attach number last announced per slot. */
+	uint32_t seen_seq[LAB8_MAX_SECONDARIES];
+	/*
+	 * Folding a departed secondary's counters into the role totals and
+	 * freeing its slot must look atomic to the telemetry thread.
+	 */
+	rte_seqlock_t fold_lock;
+};
+
+/* lab8_primary_slots.c */
+
+/* Every queue polled by this process, none handed to a secondary. */
+void lab8_queues_init(struct lab8_primary *p);
+
+/*
+ * Announces secondaries that attached, answers their queue requests, and
+ * folds those that left or died into the role totals, reporting what a
+ * dead one stranded. Call between bursts, from the rx loop's thread.
+ */
+void lab8_scan_slots(struct lab8_primary *p);
+
+/* lab8_primary_stats.c */
+
+/* Registers /lab8/stats; p must outlive the process. 0 or a negative errno. */
+int lab8_stats_register(const struct lab8_primary *p);
+
+/* The per-second status line. */
+void lab8_print_status(const struct lab8_primary *p);
+
+/* The counters at exit. */
+void lab8_print_final(const struct lab8_primary *p);
+
+#endif /* LAB8_PRIMARY_H */

@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Lab 8 primary: the counters, summed over the primary, the attached
+ * secondaries and those that have left. For the telemetry command
+ * /lab8/stats (its own thread), the status line and the final report.
+ */
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_common.h>
+#include <rte_mempool.h>
+#include <rte_seqlock.h>
+#include <rte_telemetry.h>
+
+#include "lab_compat.h"
+#include "lab8_shared.h"
+#include "lab8_primary.h"
+
+/* What /lab8/stats reports: the callback has no argument of its own. */
+static const struct lab8_primary *tel_primary;
+
+struct totals {
+	uint64_t rx;
+	uint64_t enqueued;
+	uint64_t drops;
+	uint64_t role_packets[LAB8_ROLE_MAX];
+	uint64_t direct_rx;
+	unsigned int attached;
+	unsigned int pool_size;
+	unsigned int pool_avail;
+};
+
+/* Safe from the telemetry thread: readers retry while a slot is being folded. */
+static void
+totals_get(const struct lab8_primary *p, struct totals *t)
+{
+	const struct lab8_info *info = p->info;
+	uint32_t sn;
+	unsigned int s, r;
+	uint16_t q;
+
+	do {
+		sn = rte_seqlock_read_begin(&p->fold_lock);
+		memset(t, 0, sizeof(*t));
+		for (q = 0; q < p->nb_rxq; q++)
+			t->rx += __atomic_load_n(&info->primary.rx[q], __ATOMIC_RELAXED);
+		for (r = 0; r < LAB8_ROLE_MAX; r++) {
+			t->enqueued += __atomic_load_n(&info->primary.enqueued[r],
+				__ATOMIC_RELAXED);
+			t->drops += __atomic_load_n(&info->primary.ring_full_drops[r],
+				__ATOMIC_RELAXED);
+			t->role_packets[r] = info->role[r].packets;
+			t->direct_rx += info->role[r].direct_rx;
+		}
+		for (s = 0; s < LAB8_MAX_SECONDARIES; s++) {
+			const struct lab8_slot *slot = &info->slots[s];
+			uint32_t state = __atomic_load_n(&slot->state, __ATOMIC_ACQUIRE);
+
+			if (state != LAB8_SLOT_ATTACHED && state != LAB8_SLOT_LEFT)
+				continue;
+			if (state == LAB8_SLOT_ATTACHED)
+				t->attached++;
+			if (slot->role < LAB8_ROLE_MAX)
+				t->role_packets[slot->role] +=
+					__atomic_load_n(&slot->counters.freed, __ATOMIC_RELAXED);
+			if (slot->direct)
+				t->direct_rx += __atomic_load_n(&slot->counters.taken,
+					__ATOMIC_RELAXED);
+		}
+	} while (rte_seqlock_read_retry(&p->fold_lock, sn));
+	/* Packets a direct-queue secondary received came from the port too. */
+	t->rx += t->direct_rx;
+	t->pool_size = p->pool->size;
+	t->pool_avail = rte_mempool_avail_count(p->pool);
+}
+
+static int
+telemetry_stats(const char *cmd __rte_unused, const char *params __rte_unused,
+		struct rte_tel_data *d)
+{
+	struct totals t;
+
+	totals_get(tel_primary, &t);
+	rte_tel_data_start_dict(d);
+	lab_tel_data_add_dict_uint(d, "rx_packets", t.rx);
+	lab_tel_data_add_dict_uint(d, "enqueued", t.enqueued);
+	lab_tel_data_add_dict_uint(d, "ring_full_drops", t.drops);
+	lab_tel_data_add_dict_uint(d, "pool_in_use", t.pool_size - t.pool_avail);
+	lab_tel_data_add_dict_uint(d, "pool_available", t.pool_avail);
+	lab_tel_data_add_dict_uint(d, "enterprise_packets", t.role_packets[LAB8_ROLE_ENTERPRISE]);
+	lab_tel_data_add_dict_uint(d, "mobility_packets", t.role_packets[LAB8_ROLE_MOBILITY]);
+	lab_tel_data_add_dict_uint(d, "secondaries_attached", t.attached);
+	return 0;
+}
+
+void
+lab8_print_status(const struct lab8_primary *p)
+{
+	const struct lab8_info *info = p->info;
+	struct totals t;
+	char line[512];
+	int pos;
+	uint16_t q;
+
+	totals_get(p, &t);
+	pos = snprintf(line, sizeof(line), "lab8_primary: rx");
+	for (q = 0; q < p->nb_rxq && pos < (int)sizeof(line); q++)
+		pos += snprintf(line + pos, sizeof(line) - pos, " q%u=%" PRIu64 "%s", q,
+			info->primary.rx[q], p->queue_owner[q] >= 0 ? "(direct)" : "");
+	if (pos < (int)sizeof(line))
+		snprintf(line + pos, sizeof(line) - pos,
+			" | enq E=%" PRIu64 " M=%" PRIu64 " | ring_full_drops E=%" PRIu64
+			" M=%" PRIu64 " | pool in use %u avail %u | secondaries %u",
+			info->primary.enqueued[LAB8_ROLE_ENTERPRISE],
+			info->primary.enqueued[LAB8_ROLE_MOBILITY],
+			info->primary.ring_full_drops[LAB8_ROLE_ENTERPRISE],
+			info->primary.ring_full_drops[LAB8_ROLE_MOBILITY],
+			t.pool_size - t.pool_avail, t.pool_avail, t.attached);
+	printf("%s\n", line);
+	fflush(stdout);
+}
+
+void
+lab8_print_final(const struct lab8_primary *p)
+{
+	const struct lab8_info *info = p->info;
+	struct totals t;
+	unsigned int r;
+	uint16_t q;
+
+	totals_get(p, &t);
+	printf("lab8_primary: final counters\n");
+	for (q = 0; q < p->nb_rxq; q++)
+		printf("  rx queue %-2u                %12" PRIu64 "%s\n", q, info->primary.rx[q],
+			p->queue_owner[q] >= 0 ? " (read by a direct-queue secondary)" : "");
+	for (r = 0; r < LAB8_ROLE_MAX; r++)
+		printf("  enqueued %-17s %12" PRIu64 "\n", lab8_role_ring(r),
+			info->primary.enqueued[r]);
+	for (r = 0; r < LAB8_ROLE_MAX; r++)
+		printf("  ring_full_drops %-10s %12" PRIu64 "\n", lab8_role_name(r),
+			info->primary.ring_full_drops[r]);
+	for (r = 0; r < LAB8_ROLE_MAX; r++)
+		printf("  %-10s packets         %12" PRIu64 " (stranded by killed secondaries: %"
+			PRIu64 ")\n", lab8_role_name(r), t.role_packets[r], info->role[r].stranded);
+	printf("  pool in use %u, available %u of %u\n", t.pool_size - t.pool_avail,
+		t.pool_avail, t.pool_size);
+	fflush(stdout);
+}
+
+int
+lab8_stats_register(const struct lab8_primary *p)
+{
+	tel_primary = p;
+	return rte_telemetry_register_cmd("/lab8/stats", telemetry_stats,
+		"Lab 8 counters: rx, enqueued, ring-full drops, pool, per-role packets. "
+		"No parameters");
+}
