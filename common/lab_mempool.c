@@ -24,8 +24,10 @@ lab_mbuf_pool_create_on(const char *name, unsigned int nb_mbufs, int socket_id)
 
 		LAB_LOG(ERR, "cannot create mbuf pool %s (%u mbufs) on socket %d: %s%s", name,
 			nb_mbufs, socket_id, rte_strerror(err),
-			err == EEXIST ? " (a primary already owns it: secondaries must look it up)" :
-			err == ENOMEM ? " (reserve more hugepages: ./scripts/labenv.sh hugepages)" : "");
+			err == EEXIST ?
+				" (a primary already owns it: secondaries must look it up)" :
+			err == ENOMEM ?
+				" (reserve more hugepages: ./scripts/labenv.sh hugepages)" : "");
 		rte_errno = err;
 		return NULL;
 	}

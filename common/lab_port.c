@@ -60,13 +60,121 @@ lab_port_wait_link(uint16_t port_id, unsigned int wait_ms)
 	return false;
 }
 
+/* 0 when the device allows conf's queue counts, -EINVAL with a message otherwise. */
+static int
+lab_port_check_queues(uint16_t port_id, const struct lab_port_conf *conf,
+		const struct rte_eth_dev_info *info)
+{
+	if (conf->nb_rxq == 0 || conf->nb_rxq > info->max_rx_queues ||
+	    conf->nb_txq == 0 || conf->nb_txq > info->max_tx_queues) {
+		LAB_LOG(ERR, "port %u (%s): %u rx / %u tx queues asked, "
+			"the device allows 1-%u / 1-%u",
+			port_id, info->driver_name, conf->nb_rxq, conf->nb_txq,
+			info->max_rx_queues, info->max_tx_queues);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * Configures the port with the hash types the device has, falling back to
+ * no RSS where the PMD refuses it; st->rss_hf says what is in force.
+ */
+static int
+lab_port_configure_rss(uint16_t port_id, const struct lab_port_conf *conf,
+		const struct rte_eth_dev_info *info, struct lab_port_state *st)
+{
+	int ret;
+
+	/* Asking for a hash type the device lacks makes configure fail outright. */
+	st->rss_hf = conf->rss_hf & info->flow_type_rss_offloads;
+	if (conf->rss_hf != 0 && st->rss_hf != conf->rss_hf)
+		LAB_LOG(INFO, "port %u (%s): RSS hash types 0x%" PRIx64 " masked to 0x%" PRIx64
+			" by the device", port_id, info->driver_name, conf->rss_hf, st->rss_hf);
+	if (conf->nb_rxq < 2)
+		st->rss_hf = 0;
+	ret = lab_port_configure(port_id, conf, st->rss_hf);
+	if (ret < 0 && st->rss_hf != 0) {
+		LAB_LOG(WARNING, "port %u (%s): configure with RSS failed (%s); "
+			"retrying without RSS",
+			port_id, info->driver_name, strerror(-ret));
+		st->rss_hf = 0;
+		ret = lab_port_configure(port_id, conf, 0);
+	}
+	if (ret < 0)
+		LAB_LOG(ERR, "port %u (%s): configure %u rx / %u tx queues failed: %s",
+			port_id, info->driver_name, conf->nb_rxq, conf->nb_txq, strerror(-ret));
+	return ret;
+}
+
+/* Fits the descriptor counts to the device, then sets up every rx and tx queue. */
+static int
+lab_port_setup_queues(uint16_t port_id, const struct lab_port_conf *conf,
+		struct rte_mempool *pool, struct lab_port_state *st)
+{
+	uint16_t q;
+	int ret;
+
+	st->nb_rxd = conf->nb_rxd ? conf->nb_rxd : LAB_PORT_RXD;
+	st->nb_txd = conf->nb_txd ? conf->nb_txd : LAB_PORT_TXD;
+	ret = rte_eth_dev_adjust_nb_rx_tx_desc(port_id, &st->nb_rxd, &st->nb_txd);
+	if (ret < 0) {
+		LAB_LOG(ERR, "port %u: cannot fit %u/%u descriptors to the device limits: %s",
+			port_id, st->nb_rxd, st->nb_txd, strerror(-ret));
+		return ret;
+	}
+
+	/* Queue descriptors belong on the NIC's socket (SOCKET_ID_ANY for most vdevs). */
+	st->socket_id = rte_eth_dev_socket_id(port_id);
+	for (q = 0; q < conf->nb_rxq; q++) {
+		ret = rte_eth_rx_queue_setup(port_id, q, st->nb_rxd, st->socket_id, NULL, pool);
+		if (ret < 0) {
+			LAB_LOG(ERR, "port %u: rx queue %u setup failed: %s",
+				port_id, q, strerror(-ret));
+			return ret;
+		}
+	}
+	for (q = 0; q < conf->nb_txq; q++) {
+		ret = rte_eth_tx_queue_setup(port_id, q, st->nb_txd, st->socket_id, NULL);
+		if (ret < 0) {
+			LAB_LOG(ERR, "port %u: tx queue %u setup failed: %s",
+				port_id, q, strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
+}
+
+/* Starts the port, then asks for promiscuous mode and waits for the link. */
+static int
+lab_port_start(uint16_t port_id, const struct lab_port_conf *conf,
+		const struct rte_eth_dev_info *info, struct lab_port_state *st)
+{
+	int ret;
+
+	ret = rte_eth_dev_start(port_id);
+	if (ret < 0) {
+		LAB_LOG(ERR, "port %u (%s): start failed: %s", port_id, info->driver_name,
+			strerror(-ret));
+		return ret;
+	}
+	ret = rte_eth_promiscuous_enable(port_id);
+	st->promiscuous = ret == 0;
+	if (ret < 0 && ret != -ENOTSUP)
+		LAB_LOG(WARNING, "port %u: promiscuous mode failed: %s", port_id, strerror(-ret));
+	st->link_up = conf->link_wait_ms == 0 || lab_port_wait_link(port_id, conf->link_wait_ms);
+	if (!st->link_up)
+		LAB_LOG(WARNING, "port %u: link still down after %u ms; carrying on",
+			port_id, conf->link_wait_ms);
+	return 0;
+}
+
 int
 lab_port_init(uint16_t port_id, const struct lab_port_conf *conf,
 		struct rte_mempool *pool, struct lab_port_state *state)
 {
 	struct lab_port_state st;
 	struct rte_eth_dev_info info;
-	uint16_t q;
 	int ret;
 
 	memset(&st, 0, sizeof(st));
@@ -78,76 +186,18 @@ lab_port_init(uint16_t port_id, const struct lab_port_conf *conf,
 		LAB_LOG(ERR, "port %u: cannot get device info: %s", port_id, strerror(-ret));
 		return ret;
 	}
-	if (conf->nb_rxq == 0 || conf->nb_rxq > info.max_rx_queues ||
-	    conf->nb_txq == 0 || conf->nb_txq > info.max_tx_queues) {
-		LAB_LOG(ERR, "port %u (%s): %u rx / %u tx queues asked, the device allows 1-%u / 1-%u",
-			port_id, info.driver_name, conf->nb_rxq, conf->nb_txq,
-			info.max_rx_queues, info.max_tx_queues);
-		return -EINVAL;
-	}
-
-	/* Asking for a hash type the device lacks makes configure fail outright. */
-	st.rss_hf = conf->rss_hf & info.flow_type_rss_offloads;
-	if (conf->rss_hf != 0 && st.rss_hf != conf->rss_hf)
-		LAB_LOG(INFO, "port %u (%s): RSS hash types 0x%" PRIx64 " masked to 0x%" PRIx64
-			" by the device", port_id, info.driver_name, conf->rss_hf, st.rss_hf);
-	if (conf->nb_rxq < 2)
-		st.rss_hf = 0;
-	ret = lab_port_configure(port_id, conf, st.rss_hf);
-	if (ret < 0 && st.rss_hf != 0) {
-		LAB_LOG(WARNING, "port %u (%s): configure with RSS failed (%s); retrying without RSS",
-			port_id, info.driver_name, strerror(-ret));
-		st.rss_hf = 0;
-		ret = lab_port_configure(port_id, conf, 0);
-	}
-	if (ret < 0) {
-		LAB_LOG(ERR, "port %u (%s): configure %u rx / %u tx queues failed: %s",
-			port_id, info.driver_name, conf->nb_rxq, conf->nb_txq, strerror(-ret));
+	ret = lab_port_check_queues(port_id, conf, &info);
+	if (ret < 0)
 		return ret;
-	}
-
-	st.nb_rxd = conf->nb_rxd ? conf->nb_rxd : LAB_PORT_RXD;
-	st.nb_txd = conf->nb_txd ? conf->nb_txd : LAB_PORT_TXD;
-	ret = rte_eth_dev_adjust_nb_rx_tx_desc(port_id, &st.nb_rxd, &st.nb_txd);
-	if (ret < 0) {
-		LAB_LOG(ERR, "port %u: cannot fit %u/%u descriptors to the device limits: %s",
-			port_id, st.nb_rxd, st.nb_txd, strerror(-ret));
+	ret = lab_port_configure_rss(port_id, conf, &info, &st);
+	if (ret < 0)
 		return ret;
-	}
-
-	/* Queue descriptors belong on the NIC's socket (SOCKET_ID_ANY for most vdevs). */
-	st.socket_id = rte_eth_dev_socket_id(port_id);
-	for (q = 0; q < conf->nb_rxq; q++) {
-		ret = rte_eth_rx_queue_setup(port_id, q, st.nb_rxd, st.socket_id, NULL, pool);
-		if (ret < 0) {
-			LAB_LOG(ERR, "port %u: rx queue %u setup failed: %s",
-				port_id, q, strerror(-ret));
-			return ret;
-		}
-	}
-	for (q = 0; q < conf->nb_txq; q++) {
-		ret = rte_eth_tx_queue_setup(port_id, q, st.nb_txd, st.socket_id, NULL);
-		if (ret < 0) {
-			LAB_LOG(ERR, "port %u: tx queue %u setup failed: %s",
-				port_id, q, strerror(-ret));
-			return ret;
-		}
-	}
-
-	ret = rte_eth_dev_start(port_id);
-	if (ret < 0) {
-		LAB_LOG(ERR, "port %u (%s): start failed: %s", port_id, info.driver_name,
-			strerror(-ret));
+	ret = lab_port_setup_queues(port_id, conf, pool, &st);
+	if (ret < 0)
 		return ret;
-	}
-	ret = rte_eth_promiscuous_enable(port_id);
-	st.promiscuous = ret == 0;
-	if (ret < 0 && ret != -ENOTSUP)
-		LAB_LOG(WARNING, "port %u: promiscuous mode failed: %s", port_id, strerror(-ret));
-	st.link_up = conf->link_wait_ms == 0 || lab_port_wait_link(port_id, conf->link_wait_ms);
-	if (!st.link_up)
-		LAB_LOG(WARNING, "port %u: link still down after %u ms; carrying on",
-			port_id, conf->link_wait_ms);
+	ret = lab_port_start(port_id, conf, &info, &st);
+	if (ret < 0)
+		return ret;
 
 	LAB_LOG(INFO, "port %u (%s) started: %u rx / %u tx queues, %u/%u descriptors, RSS %s "
 		"(0x%" PRIx64 "), socket %d%s", port_id, info.driver_name, conf->nb_rxq,

@@ -98,7 +98,8 @@ check_loaded(void)
 		check(p->nb_pollers <= NUMA_MAX_LCORES, "poller count");
 		for (j = 0; j < p->nb_pollers; j++) {
 			check(lcore_listed(p->pollers[j]), "poller is one of the lcores");
-			check(j == 0 || p->pollers[j - 1] < p->pollers[j], "pollers sorted, unique");
+			check(j == 0 || p->pollers[j - 1] < p->pollers[j],
+				"pollers sorted, unique");
 		}
 		check_placement(&p->actual, false);
 	}

@@ -69,17 +69,19 @@ usage(const char *prog)
 	printf("Usage: %s [EAL options] -- [--rule RULE]... [--rules FILE] [--report FILE]\n"
 		"       [--interactive] [--probe] [--fallback software] [--port N] [--duration S]\n"
 		"  --rule RULE         testpmd syntax after \"flow create 0\", e.g.\n"
-		"                      \"ingress priority 1 pattern eth / ipv4 / tcp dst is 443 / end "
-		"actions queue index 0 / end\"\n"
+		"                      \"ingress priority 1 pattern eth / ipv4 / tcp "
+		"dst is 443 / end actions queue index 0 / end\"\n"
 		"  --rules FILE        one rule (or prompt command) per line; # comments\n"
 		"  --report FILE       JSON matrix and checks, written at quit, SIGINT or SIGTERM\n"
-		"  --interactive       prompt: flow validate|create|destroy|list|flush, show matrix,"
-		" reset, quit\n"
-		"  --probe             table of the course's rule patterns and actions on this port\n"
+		"  --interactive       prompt: flow validate|create|destroy|list|flush, "
+		"show matrix, reset, quit\n"
+		"  --probe             table of the course's rule patterns and actions "
+		"on this port\n"
 		"  --fallback software apply the rules on the CPU when the port cannot\n"
 		"  --port N            port to use (default 0)\n"
 		"  --duration S        quit after S seconds (default: at quit / SIGINT / SIGTERM)\n"
-		"  --bench S           measure S s receive-only, then S s with the software rules\n",
+		"  --bench S           measure S s receive-only, then S s with the software "
+		"rules\n",
 		prog);
 }
 
@@ -140,7 +142,8 @@ parse_args(int argc, char **argv)
 			break;
 		case 'f':
 			if (strcmp(optarg, "software") != 0 && strcmp(optarg, "none") != 0) {
-				LAB_LOG(ERR, "--fallback: '%s' is not 'software' or 'none'", optarg);
+				LAB_LOG(ERR, "--fallback: '%s' is not 'software' or 'none'",
+					optarg);
 				return -EINVAL;
 			}
 			opt.fallback_software = strcmp(optarg, "software") == 0;

@@ -103,8 +103,8 @@ flow_cli_flow(const char *s, FILE *out)
 
 		if (word_is(b, len, "rule")) {
 			if (strtol(a, &end, 10) != flow_table_port() || end != a + alen) {
-				fprintf(out, "flow destroy: this program drives port %u only (--port)\n",
-					flow_table_port());
+				fprintf(out, "flow destroy: this program drives port %u "
+					"only (--port)\n", flow_table_port());
 				return -EINVAL;
 			}
 			a = next_word(&s, &alen);
@@ -223,7 +223,8 @@ cmd_line_parsed(void *parsed, struct cmdline *cl, void *data)
 }
 
 static cmdline_parse_token_string_t cmd_flow_word =
-	TOKEN_STRING_INITIALIZER(struct cmd_line_result, word, "flow#course#show#reset#quit#exit#help");
+	TOKEN_STRING_INITIALIZER(struct cmd_line_result, word,
+		"flow#course#show#reset#quit#exit#help");
 static cmdline_parse_token_string_t cmd_rest =
 	TOKEN_STRING_INITIALIZER(struct cmd_line_result, rest, TOKEN_STRING_MULTI);
 
@@ -276,7 +277,8 @@ flow_cli_run(void)
 
 	cl = cmdline_stdin_new(cli_ctx, "lab9> ");
 	if (cl == NULL) {
-		LAB_LOG(ERR, "cannot create the prompt: cmdline_stdin_new() failed (out of memory?)");
+		LAB_LOG(ERR, "cannot create the prompt: "
+			"cmdline_stdin_new() failed (out of memory?)");
 		return -ENOMEM;
 	}
 	flow_cli_help(stdout);

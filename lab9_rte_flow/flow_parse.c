@@ -308,7 +308,8 @@ flow_parse_rss(struct flow_parser *p, struct rte_flow_action_rss *rss)
 		p->pos++;
 		while (!flow_tok_is(p, p->pos, "end")) {
 			if (p->pos >= p->nb_tok)
-				return flow_syntax_error(p, p->pos, "'rss queues' list needs 'end'");
+				return flow_syntax_error(p, p->pos,
+					"'rss queues' list needs 'end'");
 			if (used + rss->queue_num == FLOW_MAX_RSS_QUEUES)
 				return flow_syntax_error(p, p->pos, "more than %d rss queues "
 					"in one rule", FLOW_MAX_RSS_QUEUES);

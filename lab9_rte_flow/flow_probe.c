@@ -48,15 +48,15 @@ flow_probe_support(uint16_t port_id, FILE *out)
 	if (f == NULL) {
 		ret = rte_errno ? -rte_errno : -EIO;
 		fprintf(out, "port %u (%s) cannot create flow rules: rte_flow_validate() says %s, "
-			"rte_flow_create() fails: rte_flow_error %s: %s\n", port_id, info.driver_name,
-			vret == 0 ? "OK" : "no", flow_error_type_name(e.type),
+			"rte_flow_create() fails: rte_flow_error %s: %s\n", port_id,
+			info.driver_name, vret == 0 ? "OK" : "no", flow_error_type_name(e.type),
 			e.message ? e.message : "(no message)");
 		if (strcmp(info.driver_name, "net_tap") == 0) {
 			flow_kernel_tap_missing(missing, sizeof(missing));
 			fprintf(out, "TAP turns rules into Linux tc flower filters; at start-up it "
 				"logged \"Disabling rte flow support\" if it could not set up its "
-				"qdiscs. The running kernel (%s) lacks: %s. Load them (modprobe) or "
-				"run the lab inside ./scripts/labenv.sh uml-run.\n",
+				"qdiscs. The running kernel (%s) lacks: %s. Load them (modprobe) "
+				"or run the lab inside ./scripts/labenv.sh uml-run.\n",
 				missing[0] ? "modules not found" : "modules look present",
 				missing[0] ? missing : "nothing detectable");
 		}
@@ -124,7 +124,8 @@ flow_probe_table(uint16_t port_id, FILE *out)
 			continue;
 		ret = flow_table_try_validate(r, &e);
 		if (ret < 0) {
-			snprintf(vbuf, sizeof(vbuf), "validate: %s: %s", flow_error_type_name(e.type),
+			snprintf(vbuf, sizeof(vbuf), "validate: %s: %s",
+				flow_error_type_name(e.type),
 				e.message ? e.message : strerror(-ret));
 			vmsg = vbuf;
 		}

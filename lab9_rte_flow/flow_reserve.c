@@ -123,7 +123,8 @@ flow_catchall_install(FILE *out)
 	for (i = 0; i <= buckets; i++) {
 		if (i < buckets)
 			snprintf(text, sizeof(text), "ingress priority %u pattern eth / ipv4 src "
-				"spec 0.0.0.%u src mask 0.0.0.%u / end actions queue index %u / end",
+				"spec 0.0.0.%u src mask 0.0.0.%u / end "
+				"actions queue index %u / end",
 				FLOW_RESERVE_PRIORITY, i, buckets - 1,
 				1 + i % (res.nb_queues - 1));
 		else

@@ -193,7 +193,7 @@ flow_table_create(struct flow_rule *rule, FILE *out)
 		return ret;
 	}
 	if (table.mode == FLOW_MODE_HARDWARE) {
-		/* On TAP, validate only checks the rule in software: the kernel may still refuse. */
+		/* TAP's validate only checks the rule in software: the kernel may still refuse. */
 		f = flow_table_try_create(rule, &e, &ret);
 		if (f == NULL) {
 			flow_error_print(out, "create", ret, &e, rule);

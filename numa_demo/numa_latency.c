@@ -256,11 +256,11 @@ numa_latency_measure(const struct numa_topology *topo, const struct numa_latency
 	return 0;
 }
 
-void
-numa_latency_print(FILE *out, const struct numa_topology *topo, const struct numa_latency *lat)
+/* The title, the platform and what buffer each memory socket got. */
+static void
+numa_latency_print_buffers(FILE *out, const struct numa_latency *lat)
 {
-	unsigned int r, c;
-	int local_idx;
+	unsigned int c;
 
 	fprintf(out, "\n== latency matrix: one dependent load, ns (median [min-max] of %u "
 		"reps) ==\n", lat->reps);
@@ -274,11 +274,19 @@ numa_latency_print(FILE *out, const struct numa_topology *topo, const struct num
 		char note[200];
 
 		numa_buffer_note(bytes, lat->want_bytes, lat->llc_bytes, note, sizeof(note));
-		fprintf(out, "#   socket %-3d : %" PRIu64 " MiB of hugepages (LLC %" PRIu64 " MiB), %"
-			PRIu64 " loads per rep: %s\n", lat->col_socket[c], bytes >> 20,
+		fprintf(out, "#   socket %-3d : %" PRIu64 " MiB of hugepages (LLC %" PRIu64
+			" MiB), %" PRIu64 " loads per rep: %s\n", lat->col_socket[c], bytes >> 20,
 			lat->llc_bytes >> 20, lat->loads ? lat->loads : bytes / NUMA_LINE,
 			note[0] ? note : bytes ? ">= 8 x LLC, memory latency" : "not measured");
 	}
+}
+
+/* The lcore socket x memory socket table of median [min-max] ns. */
+static void
+numa_latency_print_matrix(FILE *out, const struct numa_latency *lat)
+{
+	unsigned int r, c;
+
 	fprintf(out, "%-18s", "lcore \\ memory");
 	for (c = 0; c < lat->nb_cols; c++) {
 		char head[32];
@@ -305,6 +313,14 @@ numa_latency_print(FILE *out, const struct numa_topology *topo, const struct num
 		}
 		fprintf(out, "\n");
 	}
+}
+
+/* Per cell: where it really ran and on which memory, or why it was not measured. */
+static void
+numa_latency_print_cells(FILE *out, const struct numa_latency *lat)
+{
+	unsigned int r, c;
+
 	for (r = 0; r < lat->nb_rows; r++) {
 		for (c = 0; c < lat->nb_cols; c++) {
 			const struct numa_latency_cell *cell = &lat->cells[r][c];
@@ -323,15 +339,35 @@ numa_latency_print(FILE *out, const struct numa_topology *topo, const struct num
 				"are CPU time, but caches and TLB are shared too)" : "");
 		}
 	}
-	if (topo->has_distances) {
-		fprintf(out, "firmware distances (10 = local):");
-		for (r = 0; r < topo->nb_sockets; r++) {
-			fprintf(out, "%s", r ? " |" : "");
-			for (c = 0; c < topo->nb_sockets; c++)
-				fprintf(out, " %u", topo->distances[r][c]);
-		}
-		fprintf(out, "\n");
+}
+
+static void
+numa_latency_print_distances(FILE *out, const struct numa_topology *topo)
+{
+	unsigned int r, c;
+
+	if (!topo->has_distances)
+		return;
+	fprintf(out, "firmware distances (10 = local):");
+	for (r = 0; r < topo->nb_sockets; r++) {
+		fprintf(out, "%s", r ? " |" : "");
+		for (c = 0; c < topo->nb_sockets; c++)
+			fprintf(out, " %u", topo->distances[r][c]);
 	}
+	fprintf(out, "\n");
+}
+
+/*
+ * The course's figures, then each remote/local ratio measured against the
+ * firmware's; on one socket only the local latency can be compared.
+ */
+static void
+numa_latency_print_ratios(FILE *out, const struct numa_topology *topo,
+		const struct numa_latency *lat)
+{
+	unsigned int r, c;
+	int local_idx;
+
 	fprintf(out, "course: ~%.0f ns local, ~%.0f ns remote (remote/local %.1f)\n",
 		NUMA_COURSE_LOCAL_NS, NUMA_COURSE_REMOTE_NS,
 		NUMA_COURSE_REMOTE_NS / NUMA_COURSE_LOCAL_NS);
@@ -339,7 +375,8 @@ numa_latency_print(FILE *out, const struct numa_topology *topo, const struct num
 		char local[48] = "not measured";
 
 		if (lat->cells[0][0].measured)
-			snprintf(local, sizeof(local), "%.1f ns measured", lat->cells[0][0].median_ns);
+			snprintf(local, sizeof(local), "%.1f ns measured",
+				lat->cells[0][0].median_ns);
 		fprintf(out, "one socket: the matrix is 1x1, only local latency exists here; "
 			"local %s vs the course's ~%.0f ns; no remote/local ratio "
 			"(needs two sockets)\n", local, NUMA_COURSE_LOCAL_NS);
@@ -366,6 +403,16 @@ numa_latency_print(FILE *out, const struct numa_topology *topo, const struct num
 				topo->distances[ir][ic] / (double)topo->distances[ir][ir] : 0.0);
 		}
 	}
+}
+
+void
+numa_latency_print(FILE *out, const struct numa_topology *topo, const struct numa_latency *lat)
+{
+	numa_latency_print_buffers(out, lat);
+	numa_latency_print_matrix(out, lat);
+	numa_latency_print_cells(out, lat);
+	numa_latency_print_distances(out, topo);
+	numa_latency_print_ratios(out, topo, lat);
 }
 
 static const char *

@@ -82,32 +82,18 @@ numa_wrong_socket(const struct numa_topology *topo, int avoid, char *why, size_t
 	return NUMA_SOCKET_UNKNOWN;
 }
 
+/*
+ * The port's mbuf pool: on the port's socket as every lab does, or with
+ * --wrong-socket deliberately on another one where there is one.
+ */
 static int
-numa_port_objects_create(struct numa_topology *topo, struct numa_port *port, bool wrong_socket,
+numa_port_pool_create(struct numa_topology *topo, struct numa_port *port,
+		struct numa_port_objects *obj, unsigned int nb_queues, bool wrong_socket,
 		struct numa_findings *f)
 {
-	struct numa_port_objects *obj = &numa_objects[port->port_id];
-	struct lab_port_conf conf;
-	struct rte_eth_dev_info info;
 	char name[RTE_MEMZONE_NAMESIZE];
 	int home = numa_port_home_socket(topo, port);
-	int users = numa_port_poller_socket(topo, port);
-	unsigned int nb_queues = port->nb_pollers ? port->nb_pollers : 1;
 	unsigned int nb_mbufs;
-	void *q;
-	int ret;
-
-	if (users < 0)
-		users = home;
-	ret = rte_eth_dev_info_get(port->port_id, &info);
-	if (ret < 0) {
-		LAB_LOG(ERR, "port %u: cannot get device info: %s", port->port_id, strerror(-ret));
-		return ret;
-	}
-	nb_queues = RTE_MIN(nb_queues, (unsigned int)RTE_MIN(info.max_rx_queues,
-		info.max_tx_queues));
-	if (nb_queues == 0)
-		nb_queues = 1;
 
 	/* Enough for every rx descriptor plus the per-lcore caches. */
 	nb_mbufs = 2047 + nb_queues * 2 * NUMA_PORT_DESC;
@@ -137,6 +123,17 @@ numa_port_objects_create(struct numa_topology *topo, struct numa_port *port, boo
 	port->actual.pool_socket = numa_pool_memory_socket(obj->pool);
 	if (port->actual.pool_socket == NUMA_SOCKET_UNKNOWN)
 		port->actual.pool_socket = obj->pool->socket_id;
+	return 0;
+}
+
+/* Starts the port with lab_port_init(), then reads back where its queues are. */
+static int
+numa_port_queues_start(struct numa_port *port, struct numa_port_objects *obj,
+		unsigned int nb_queues)
+{
+	struct lab_port_conf conf;
+	void *q;
+	int ret;
 
 	lab_port_conf_default(&conf, (uint16_t)nb_queues);
 	conf.nb_rxd = NUMA_PORT_DESC;
@@ -151,8 +148,15 @@ numa_port_objects_create(struct numa_topology *topo, struct numa_port *port, boo
 	port->actual.rxq_socket = numa_memory_socket(q);
 	q = rte_eth_fp_ops[port->port_id].txq.data[0];
 	port->actual.txq_socket = numa_memory_socket(q);
+	return 0;
+}
 
-	/* Rings and tables are created for their users: on the pollers' socket. */
+/* The port's ring on the users' socket, or on any where that one has no memory. */
+static int
+numa_port_ring_create(struct numa_port *port, struct numa_port_objects *obj, int users)
+{
+	char name[RTE_MEMZONE_NAMESIZE];
+
 	snprintf(name, sizeof(name), "NUMA_RING_P%u", port->port_id);
 	obj->ring = rte_ring_create(name, NUMA_RING_SIZE, users, RING_F_SP_ENQ | RING_F_SC_DEQ);
 	if (obj->ring == NULL && rte_errno == ENOMEM) {
@@ -170,8 +174,15 @@ numa_port_objects_create(struct numa_topology *topo, struct numa_port *port, boo
 	port->actual.ring_socket = numa_memory_socket(obj->ring);
 	if (port->actual.ring_socket == NUMA_SOCKET_UNKNOWN)
 		port->actual.ring_socket = obj->ring->memzone->socket_id;
+	return 0;
+}
 
-	/* A lookup table in a named memzone, as the course shares FLOW_TABLE. */
+/* A lookup table in a named memzone, as the course shares FLOW_TABLE. */
+static int
+numa_port_table_reserve(struct numa_port *port, struct numa_port_objects *obj, int users)
+{
+	char name[RTE_MEMZONE_NAMESIZE];
+
 	snprintf(name, sizeof(name), "NUMA_TABLE_P%u", port->port_id);
 	obj->table = rte_memzone_reserve(name, NUMA_TABLE_BYTES, users, 0);
 	if (obj->table == NULL && rte_errno == ENOMEM) {
@@ -185,6 +196,44 @@ numa_port_objects_create(struct numa_topology *topo, struct numa_port *port, boo
 		return -rte_errno;
 	}
 	port->actual.table_socket = obj->table->socket_id;
+	return 0;
+}
+
+static int
+numa_port_objects_create(struct numa_topology *topo, struct numa_port *port, bool wrong_socket,
+		struct numa_findings *f)
+{
+	struct numa_port_objects *obj = &numa_objects[port->port_id];
+	struct rte_eth_dev_info info;
+	int users = numa_port_poller_socket(topo, port);
+	unsigned int nb_queues = port->nb_pollers ? port->nb_pollers : 1;
+	int ret;
+
+	/* Rings and tables are created for their users: on the pollers' socket. */
+	if (users < 0)
+		users = numa_port_home_socket(topo, port);
+	ret = rte_eth_dev_info_get(port->port_id, &info);
+	if (ret < 0) {
+		LAB_LOG(ERR, "port %u: cannot get device info: %s", port->port_id, strerror(-ret));
+		return ret;
+	}
+	nb_queues = RTE_MIN(nb_queues, (unsigned int)RTE_MIN(info.max_rx_queues,
+		info.max_tx_queues));
+	if (nb_queues == 0)
+		nb_queues = 1;
+
+	ret = numa_port_pool_create(topo, port, obj, nb_queues, wrong_socket, f);
+	if (ret < 0)
+		return ret;
+	ret = numa_port_queues_start(port, obj, nb_queues);
+	if (ret < 0)
+		return ret;
+	ret = numa_port_ring_create(port, obj, users);
+	if (ret < 0)
+		return ret;
+	ret = numa_port_table_reserve(port, obj, users);
+	if (ret < 0)
+		return ret;
 	port->actual.read_back = true;
 	return 0;
 }

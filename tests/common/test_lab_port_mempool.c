@@ -83,8 +83,8 @@ test_port(void)
 	}
 	CHECK(nb_rx == 32, "net_null delivers 8 packets on each of 4 queues (%u)", nb_rx);
 	CHECK(rte_mempool_in_use_count(mp) == baseline,
-		"every received mbuf handed back: %u in use, %u before", rte_mempool_in_use_count(mp),
-		baseline);
+		"every received mbuf handed back: %u in use, %u before",
+		rte_mempool_in_use_count(mp), baseline);
 	lab_port_close(0);
 }
 
