@@ -7,7 +7,6 @@
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 
-#include "lab_eal.h"
 #include "lab_log.h"
 #include "lab_mempool.h"
 #include "lab_port.h"
@@ -44,14 +43,4 @@ lab_mbuf_pool_create(const char *name, unsigned int nb_mbufs, uint16_t port_id)
 		return NULL;
 	}
 	return lab_mbuf_pool_create_on(name, nb_mbufs, lab_port_numa_socket(port_id));
-}
-
-struct rte_mempool *
-lab_mbuf_pool_lookup(const char *name)
-{
-	struct rte_mempool *mp = rte_mempool_lookup(name);
-
-	if (mp == NULL)
-		lab_report_missing("mempool", name);
-	return mp;
 }

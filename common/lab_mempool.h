@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * NUMA-correct mbuf pools: created on the socket of the port whose DMA
- * fills them, looked up by name in secondaries.
+ * fills them. Secondaries find them with rte_mempool_lookup() themselves
+ * (lab8_secondary.c), where a student looks for it.
  */
 #ifndef LAB_MEMPOOL_H
 #define LAB_MEMPOOL_H
@@ -23,10 +24,5 @@ struct rte_mempool *lab_mbuf_pool_create(const char *name, unsigned int nb_mbufs
 struct rte_mempool *lab_mbuf_pool_create_on(const char *name, unsigned int nb_mbufs,
 		int socket_id);
 
-/*
- * Secondary side: finds the pool the primary made. On failure logs which
- * pool and which --file-prefix were looked for, and returns NULL.
- */
-struct rte_mempool *lab_mbuf_pool_lookup(const char *name);
 
 #endif /* LAB_MEMPOOL_H */

@@ -31,6 +31,16 @@ lab_port_check(uint16_t port_id)
 	return -ENODEV;
 }
 
+int
+lab_port_info_get(uint16_t port_id, struct rte_eth_dev_info *info)
+{
+	int ret = rte_eth_dev_info_get(port_id, info);
+
+	if (ret < 0)
+		LAB_LOG(ERR, "port %u: cannot get device info: %s", port_id, strerror(-ret));
+	return ret;
+}
+
 static int
 lab_port_configure(uint16_t port_id, const struct lab_port_conf *conf, uint64_t rss_hf)
 {
@@ -181,11 +191,9 @@ lab_port_init(uint16_t port_id, const struct lab_port_conf *conf,
 	ret = lab_port_check(port_id);
 	if (ret < 0)
 		return ret;
-	ret = rte_eth_dev_info_get(port_id, &info);
-	if (ret < 0) {
-		LAB_LOG(ERR, "port %u: cannot get device info: %s", port_id, strerror(-ret));
+	ret = lab_port_info_get(port_id, &info);
+	if (ret < 0)
 		return ret;
-	}
 	ret = lab_port_check_queues(port_id, conf, &info);
 	if (ret < 0)
 		return ret;

@@ -333,11 +333,9 @@ setup_port(struct rte_mempool **pool)
 	ret = lab_port_check(port_id);
 	if (ret < 0)
 		return ret;
-	ret = rte_eth_dev_info_get(port_id, &info);
-	if (ret < 0) {
-		LAB_LOG(ERR, "port %u: cannot get device info: %s", port_id, strerror(-ret));
+	ret = lab_port_info_get(port_id, &info);
+	if (ret < 0)
 		return ret;
-	}
 	*pool = lab_mbuf_pool_create("LAB9_MBUF_POOL", NB_MBUFS, port_id);
 	if (*pool == NULL)
 		return -ENOMEM;
@@ -363,7 +361,7 @@ choose_mode(void)
 	enum flow_mode mode = FLOW_MODE_HARDWARE;
 	int ret;
 
-	ret = rte_eth_dev_info_get(port_id, &info);
+	ret = lab_port_info_get(port_id, &info);
 	if (ret < 0)
 		return ret;
 	ret = flow_probe_support(port_id, stdout);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include <rte_common.h>
+#include <rte_ethdev.h>
 #include <rte_flow.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
@@ -158,7 +159,8 @@ enum flow_reserve_method {
 };
 
 /* Finds the method the port allows; nothing is reserved yet. */
-int flow_reserve_init(uint16_t port_id, enum flow_mode mode, uint16_t nb_queues);
+int flow_reserve_init(uint16_t port_id, enum flow_mode mode, uint16_t nb_queues,
+		const struct rte_eth_dev_info *info);
 /* Reserves queue 0 when want (a rule is installed), releases it when not; says so on out. */
 void flow_reserve_update(bool want, FILE *out);
 bool flow_reserve_active(void);

@@ -15,6 +15,7 @@
 #include <rte_flow.h>
 
 #include "flow_lab.h"
+#include "lab_port.h"
 
 int
 flow_probe_support(uint16_t port_id, FILE *out)
@@ -28,7 +29,7 @@ flow_probe_support(uint16_t port_id, FILE *out)
 	char missing[128];
 	int ret, vret;
 
-	ret = rte_eth_dev_info_get(port_id, &info);
+	ret = lab_port_info_get(port_id, &info);
 	if (ret < 0)
 		return ret;
 	r = flow_rule_parse(probe_text, "probe", out);

@@ -207,26 +207,19 @@ flow_reserve_method_name(void)
 }
 
 int
-flow_reserve_init(uint16_t port_id, enum flow_mode mode, uint16_t nb_queues)
+flow_reserve_init(uint16_t port_id, enum flow_mode mode, uint16_t nb_queues,
+		const struct rte_eth_dev_info *info)
 {
-	struct rte_eth_dev_info info;
-	int ret;
-
 	memset(&res, 0, sizeof(res));
 	res.port_id = port_id;
 	res.nb_queues = nb_queues;
-	ret = rte_eth_dev_info_get(port_id, &info);
-	if (ret < 0) {
-		LAB_LOG(ERR, "port %u: cannot get device info: %s", port_id, strerror(-ret));
-		return ret;
-	}
-	res.reta_size = info.reta_size;
+	res.reta_size = info->reta_size;
 	flow_soft_reta_fill(false);
 	if (mode == FLOW_MODE_SOFTWARE)
 		res.method = FLOW_RESERVE_SOFTWARE;
-	else if (info.reta_size > 0 && flow_reta_fill(false) == 0)
+	else if (info->reta_size > 0 && flow_reta_fill(false) == 0)
 		res.method = FLOW_RESERVE_RETA;
-	else if (strcmp(info.driver_name, "net_tap") == 0)
+	else if (strcmp(info->driver_name, "net_tap") == 0)
 		res.method = FLOW_RESERVE_CATCHALL;
 	else
 		res.method = FLOW_RESERVE_UNAVAILABLE;

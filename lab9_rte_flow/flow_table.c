@@ -19,6 +19,7 @@
 
 #include "flow_lab.h"
 #include "lab_log.h"
+#include "lab_port.h"
 
 struct flow_table {
 	uint16_t port_id;
@@ -103,13 +104,11 @@ flow_table_init(uint16_t port_id, enum flow_mode mode, uint16_t nb_queues)
 	table.port_id = port_id;
 	table.mode = mode;
 	table.nb_queues = nb_queues;
-	ret = rte_eth_dev_info_get(port_id, &info);
-	if (ret < 0) {
-		LAB_LOG(ERR, "port %u: cannot get device info: %s", port_id, strerror(-ret));
+	ret = lab_port_info_get(port_id, &info);
+	if (ret < 0)
 		return ret;
-	}
 	snprintf(table.driver, sizeof(table.driver), "%s", info.driver_name);
-	return flow_reserve_init(port_id, mode, nb_queues);
+	return flow_reserve_init(port_id, mode, nb_queues, &info);
 }
 
 enum flow_mode

@@ -212,11 +212,9 @@ numa_port_objects_create(struct numa_topology *topo, struct numa_port *port, boo
 	/* Rings and tables are created for their users: on the pollers' socket. */
 	if (users < 0)
 		users = numa_port_home_socket(topo, port);
-	ret = rte_eth_dev_info_get(port->port_id, &info);
-	if (ret < 0) {
-		LAB_LOG(ERR, "port %u: cannot get device info: %s", port->port_id, strerror(-ret));
+	ret = lab_port_info_get(port->port_id, &info);
+	if (ret < 0)
 		return ret;
-	}
 	nb_queues = RTE_MIN(nb_queues, (unsigned int)RTE_MIN(info.max_rx_queues,
 		info.max_tx_queues));
 	if (nb_queues == 0)

@@ -21,6 +21,7 @@
 #include <rte_ethdev.h>
 
 #include "lab_log.h"
+#include "lab_port.h"
 #include "numa_check.h"
 
 #define NUMA_SYSFS_NODE "/sys/devices/system/node"
@@ -291,12 +292,9 @@ numa_topology_from_eal(struct numa_topology *topo)
 			LAB_LOG(ERR, "port %u: cannot get its name: %s", port_id, strerror(-ret));
 			return ret;
 		}
-		ret = rte_eth_dev_info_get(port_id, &info);
-		if (ret < 0) {
-			LAB_LOG(ERR, "port %u: cannot get device info: %s", port_id,
-				strerror(-ret));
+		ret = lab_port_info_get(port_id, &info);
+		if (ret < 0)
 			return ret;
-		}
 		port->is_virtual = info.device != NULL &&
 			strcmp(rte_bus_name(rte_dev_bus(info.device)), "vdev") == 0;
 		port->actual.pool_socket = NUMA_SOCKET_UNKNOWN;
