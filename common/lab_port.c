@@ -34,8 +34,11 @@ lab_port_check(uint16_t port_id)
 int
 lab_port_info_get(uint16_t port_id, struct rte_eth_dev_info *info)
 {
-	int ret = rte_eth_dev_info_get(port_id, info);
+	int ret = lab_port_check(port_id);
 
+	if (ret < 0)
+		return ret;
+	ret = rte_eth_dev_info_get(port_id, info);
 	if (ret < 0)
 		LAB_LOG(ERR, "port %u: cannot get device info: %s", port_id, strerror(-ret));
 	return ret;
@@ -188,9 +191,6 @@ lab_port_init(uint16_t port_id, const struct lab_port_conf *conf,
 	int ret;
 
 	memset(&st, 0, sizeof(st));
-	ret = lab_port_check(port_id);
-	if (ret < 0)
-		return ret;
 	ret = lab_port_info_get(port_id, &info);
 	if (ret < 0)
 		return ret;

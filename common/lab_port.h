@@ -59,7 +59,7 @@ void lab_port_close(uint16_t port_id);
  */
 int lab_port_numa_socket(uint16_t port_id);
 
-/* rte_eth_dev_info_get(), with the failure logged; 0 or a negative errno. */
+/* lab_port_check(), then rte_eth_dev_info_get(), failures logged; 0 or a negative errno. */
 int lab_port_info_get(uint16_t port_id, struct rte_eth_dev_info *info);
 
 #endif /* LAB_PORT_H */

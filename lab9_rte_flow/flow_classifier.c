@@ -330,9 +330,6 @@ setup_port(struct rte_mempool **pool)
 	int ret;
 
 	port_id = (uint16_t)opt.port;
-	ret = lab_port_check(port_id);
-	if (ret < 0)
-		return ret;
 	ret = lab_port_info_get(port_id, &info);
 	if (ret < 0)
 		return ret;
