@@ -17,6 +17,10 @@ static const char * const lab_class_names[LAB_CLASS_MAX] = {
 	[LAB_CLASS_HTTP] = "http",
 	[LAB_CLASS_DNS] = "dns",
 	[LAB_CLASS_SPOOFED] = "spoofed",
+	[LAB_CLASS_VOIP] = "voip",
+	[LAB_CLASS_ARP] = "arp",
+	[LAB_CLASS_VXLAN] = "vxlan",
+	[LAB_CLASS_GTPU] = "gtpu",
 	[LAB_CLASS_OTHER] = "other",
 	[LAB_CLASS_MALFORMED] = "malformed",
 };
@@ -57,6 +61,37 @@ lab_pkt_header(const struct rte_mbuf *m, uint32_t avail, uint32_t off, uint32_t 
 	return rte_pktmbuf_read(m, off, len, buf);
 }
 
+/*
+ * The 8-byte header over UDP/4789 (VXLAN: flags with the I bit 0x08, VNI in
+ * bytes 4-6) or UDP/2152 (GTP-U: version 1, protocol type GTP, message 0xff
+ * G-PDU, TEID in bytes 4-7), read as bytes: their structs differ between
+ * DPDK versions. Anything else there, or too short, is plain UDP, not an error.
+ */
+static void
+lab_pkt_parse_tunnel(const struct rte_mbuf *m, uint32_t avail, struct lab_pkt_info *info,
+		uint32_t off, uint32_t udp_end)
+{
+	uint8_t buf[LAB_TUNNEL_HDR_LEN];
+	const uint8_t *h;
+
+	if (info->dst_port != LAB_VXLAN_PORT && info->dst_port != LAB_GTPU_PORT)
+		return;
+	if (off + sizeof(buf) > udp_end)
+		return;
+	h = lab_pkt_header(m, avail, off, sizeof(buf), buf);
+	if (h == NULL)
+		return;
+	if (info->dst_port == LAB_VXLAN_PORT && (h[0] & 0x08) != 0) {
+		info->has_vxlan = true;
+		info->tunnel_id = (uint32_t)h[4] << 16 | (uint32_t)h[5] << 8 | h[6];
+	} else if (info->dst_port == LAB_GTPU_PORT && (h[0] >> 5) == 1 && (h[0] & 0x10) != 0 &&
+		   h[1] == 0xff) {
+		info->has_gtpu = true;
+		info->tunnel_id = (uint32_t)h[4] << 24 | (uint32_t)h[5] << 16 |
+			(uint32_t)h[6] << 8 | h[7];
+	}
+}
+
 static int
 lab_pkt_parse_l4(const struct rte_mbuf *m, uint32_t avail, struct lab_pkt_info *info,
 		uint32_t l3_end)
@@ -93,6 +128,7 @@ lab_pkt_parse_l4(const struct rte_mbuf *m, uint32_t avail, struct lab_pkt_info *
 			return -EINVAL;
 		info->src_port = rte_be_to_cpu_16(udp->src_port);
 		info->dst_port = rte_be_to_cpu_16(udp->dst_port);
+		lab_pkt_parse_tunnel(m, avail, info, off + sizeof(*udp), off + dlen);
 	} else {
 		return 0;
 	}
@@ -161,6 +197,8 @@ lab_pkt_class_of(int parse_ret, const struct lab_pkt_info *info)
 {
 	if (parse_ret < 0)
 		return LAB_CLASS_MALFORMED;
+	if (info->ether_type == RTE_ETHER_TYPE_ARP)
+		return LAB_CLASS_ARP;
 	if (!info->has_ipv4)
 		return LAB_CLASS_OTHER;
 	/* Spoofing trumps the service: a spoofed packet to 443 is still spoofed. */
@@ -174,6 +212,12 @@ lab_pkt_class_of(int parse_ret, const struct lab_pkt_info *info)
 		return LAB_CLASS_HTTP;
 	if (info->ip_proto == IPPROTO_UDP && info->dst_port == 53)
 		return LAB_CLASS_DNS;
+	if (info->ip_proto == IPPROTO_UDP && info->dst_port == 5060)
+		return LAB_CLASS_VOIP;
+	if (info->has_vxlan)
+		return LAB_CLASS_VXLAN;
+	if (info->has_gtpu)
+		return LAB_CLASS_GTPU;
 	return LAB_CLASS_OTHER;
 }
 

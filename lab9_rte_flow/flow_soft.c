@@ -20,8 +20,6 @@
 
 #include "flow_lab.h"
 
-#define FLOW_VXLAN_PORT 4789
-#define FLOW_GTPU_PORT 2152
 #define FLOW_MAX_JUMPS 8
 /* Limits the software table shares with TAP so a rule means the same on both. */
 #define FLOW_SOFT_MAX_PRIORITY 4094
@@ -166,7 +164,7 @@ flow_walk_item(const struct rte_mbuf *m, struct flow_walk *w, const struct rte_f
 	case RTE_FLOW_ITEM_TYPE_GTPU:
 		/* The tunnel header is recognised by its well-known UDP port, as NICs do. */
 		if (w->udp_dport != (it->type == RTE_FLOW_ITEM_TYPE_VXLAN ?
-				FLOW_VXLAN_PORT : FLOW_GTPU_PORT))
+				LAB_VXLAN_PORT : LAB_GTPU_PORT))
 			return false;
 		len = 8;
 		h = flow_read(m, w->off, len, buf);

@@ -151,7 +151,10 @@ test_classes(void)
 		{ IPPROTO_UDP, IPV4(192, 0, 2, 1), 53, LAB_CLASS_DNS },
 		{ IPPROTO_UDP, IPV4(192, 0, 2, 1), 443, LAB_CLASS_OTHER },
 		{ IPPROTO_TCP, IPV4(192, 0, 2, 1), 53, LAB_CLASS_OTHER },
-		{ IPPROTO_UDP, IPV4(192, 0, 2, 1), 5060, LAB_CLASS_OTHER },
+		{ IPPROTO_UDP, IPV4(192, 0, 2, 1), 5060, LAB_CLASS_VOIP },
+		{ IPPROTO_TCP, IPV4(192, 0, 2, 1), 5060, LAB_CLASS_OTHER },
+		{ IPPROTO_UDP, IPV4(192, 0, 2, 1), 4789, LAB_CLASS_OTHER },   /* no VXLAN flag */
+		{ IPPROTO_UDP, IPV4(192, 0, 2, 1), 2152, LAB_CLASS_OTHER },   /* no GTP-U header */
 		{ IPPROTO_TCP, IPV4(10, 1, 2, 3), 443, LAB_CLASS_SPOOFED },
 		{ IPPROTO_UDP, IPV4(10, 255, 255, 255), 53, LAB_CLASS_SPOOFED },
 		{ IPPROTO_TCP, IPV4(9, 255, 255, 255), 443, LAB_CLASS_HTTPS },
@@ -186,8 +189,8 @@ test_non_ipv4(void)
 
 	put_eth(&f, RTE_ETHER_TYPE_ARP, -1);
 	f.len = 60;
-	CHECK(classify_frame(&f, f.len, NULL, &info) == LAB_CLASS_OTHER && !info.has_ipv4 &&
-		info.ether_type == RTE_ETHER_TYPE_ARP, "ARP is OTHER");
+	CHECK(classify_frame(&f, f.len, NULL, &info) == LAB_CLASS_ARP && !info.has_ipv4 &&
+		info.ether_type == RTE_ETHER_TYPE_ARP, "ARP is ARP");
 
 	/* An IPv6 TCP/443 packet: not parsed past Ethernet, so OTHER. */
 	put_eth(&f, RTE_ETHER_TYPE_IPV6, -1);
@@ -195,6 +198,45 @@ test_non_ipv4(void)
 	f.len = 14 + 40 + 20;
 	CHECK(classify_frame(&f, f.len, NULL, &info) == LAB_CLASS_OTHER &&
 		info.ether_type == RTE_ETHER_TYPE_IPV6, "IPv6 is OTHER");
+}
+
+/* UDP to dport with an 8-byte tunnel header h after it (the frame has 12 bytes of payload). */
+static enum lab_pkt_class
+classify_tunnel(uint16_t dport, const uint8_t h[8], uint16_t udp_payload,
+		struct lab_pkt_info *info)
+{
+	struct frame f;
+	uint16_t l3 = build_l4(&f, -1, IPPROTO_UDP, IPV4(100, 64, 0, 7), dport);
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(f.b + l3 + 20);
+
+	memcpy(f.b + l3 + 20 + sizeof(*udp), h, 8);
+	udp->dgram_len = rte_cpu_to_be_16(sizeof(*udp) + udp_payload);
+	return classify_frame(&f, f.len, NULL, info);
+}
+
+static void
+test_tunnels(void)
+{
+	static const uint8_t vxlan[8] = { 0x08, 0, 0, 0, 0x00, 0x00, 0x64, 0 };      /* VNI 100 */
+	static const uint8_t gtpu[8] = { 0x30, 0xff, 0, 4, 0x00, 0x00, 0x04, 0xd2 }; /* TEID 1234 */
+	static const uint8_t gtp_v2[8] = { 0x48, 0xff, 0, 4, 0, 0, 0x04, 0xd2 };
+	static const uint8_t gtp_echo[8] = { 0x30, 0x01, 0, 4, 0, 0, 0x04, 0xd2 };
+	struct lab_pkt_info info;
+
+	CHECK(classify_tunnel(LAB_VXLAN_PORT, vxlan, 12, &info) == LAB_CLASS_VXLAN &&
+		info.has_vxlan && info.tunnel_id == 100, "VXLAN, VNI %u read", info.tunnel_id);
+	CHECK(classify_tunnel(LAB_GTPU_PORT, gtpu, 12, &info) == LAB_CLASS_GTPU &&
+		info.has_gtpu && info.tunnel_id == 1234, "GTP-U, TEID %u read", info.tunnel_id);
+	CHECK(classify_tunnel(LAB_GTPU_PORT, gtp_v2, 12, &info) == LAB_CLASS_OTHER &&
+		!info.has_gtpu, "GTP version 2 on 2152 is not GTP-U");
+	CHECK(classify_tunnel(LAB_GTPU_PORT, gtp_echo, 12, &info) == LAB_CLASS_OTHER,
+		"a GTP-U echo request (not a G-PDU) is OTHER");
+	CHECK(classify_tunnel(LAB_VXLAN_PORT, vxlan, 4, &info) == LAB_CLASS_OTHER &&
+		!info.has_vxlan, "a VXLAN header cut by the UDP length is OTHER, not read");
+	CHECK(classify_tunnel(LAB_GTPU_PORT, vxlan, 12, &info) == LAB_CLASS_OTHER,
+		"a VXLAN header on the GTP-U port is OTHER");
+	CHECK(classify_tunnel(5060, vxlan, 12, &info) == LAB_CLASS_VOIP && !info.has_vxlan,
+		"tunnel headers are read only on their ports");
 }
 
 static void
@@ -353,6 +395,7 @@ main(int argc, char **argv)
 	test_non_ipv4();
 	test_vlan();
 	test_malformed();
+	test_tunnels();
 	test_padding_and_fragments();
 	test_multi_segment();
 	test_ipv4_str();

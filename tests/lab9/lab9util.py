@@ -8,7 +8,9 @@ import time
 import labtest
 
 PROG = "lab9_flow_classifier"
-CLASSES = ["https", "http", "dns", "spoofed", "other", "malformed"]
+# The matrix's columns: common/lab_pkt's classes, in their order.
+CLASSES = ["https", "http", "dns", "spoofed", "voip", "arp", "vxlan", "gtpu", "other",
+           "malformed"]
 MIX = "https=100,http=100,dns=100,spoofed=50"
 HTTPS_RULE = ("ingress priority 1 pattern eth / ipv4 / tcp dst is 443 / end "
               "actions queue index 0 / end")
@@ -41,8 +43,8 @@ def parse_matrix(text):
     total = None
     for line in text[start:].splitlines()[1:]:
         parts = line.split()
-        if parts and parts[0].isdigit() and len(parts) >= 7:
-            rows[int(parts[0])] = dict(zip(CLASSES, map(int, parts[1:7])))
+        if parts and parts[0].isdigit() and len(parts) > len(CLASSES):
+            rows[int(parts[0])] = dict(zip(CLASSES, map(int, parts[1:len(CLASSES) + 1])))
         m = re.match(r"rx_total=(\d+)", line)
         if m:
             total = int(m.group(1))

@@ -91,8 +91,8 @@ def main():
                   "actions queue index 2 / end",
         "--rule", u.HTTPS_RULE])
     rows, total = cl.wait_total(tsent["total"])
-    t.check(rows and rows[3]["other"] == tsent["vxlan"] and rows[2]["other"] == tsent["gtpu"]
-            and rows[1]["other"] == 0 and rows[0]["https"] == tsent["https"],
+    t.check(rows and rows[3]["vxlan"] == tsent["vxlan"] and rows[2]["gtpu"] == tsent["gtpu"]
+            and rows[1]["vxlan"] == 0 and rows[0]["https"] == tsent["https"],
             "sw items: VNI 42 -> queue 3 (not the VNI 43 rule), TEID 99 -> queue 2",
             f"rows={rows}")
     cl.quit()
