@@ -39,7 +39,7 @@
 
 /* Which rx queues each worker lcore polls. */
 struct rx_assignment {
-	uint16_t queues[FLOW_NB_QUEUES];
+	uint16_t queues[FLOW_MAX_QUEUES];
 	uint16_t nb_queues;
 };
 
@@ -61,13 +61,15 @@ static struct {
 	uint64_t duration_s;
 	uint64_t bench_s;
 	uint64_t port;
-} opt;
+	uint64_t rxq;
+} opt = { .rxq = FLOW_DEFAULT_QUEUES };
 
 static void
 usage(const char *prog)
 {
 	printf("Usage: %s [EAL options] -- [--rule RULE]... [--rules FILE] [--report FILE]\n"
-		"       [--interactive] [--probe] [--fallback software] [--port N] [--duration S]\n"
+		"       [--interactive] [--probe] [--fallback software] [--port N] [--rxq N]\n"
+		"       [--duration S]\n"
 		"  --rule RULE         testpmd syntax after \"flow create 0\", e.g.\n"
 		"                      \"ingress priority 1 pattern eth / ipv4 / tcp "
 		"dst is 443 / end actions queue index 0 / end\"\n"
@@ -79,10 +81,12 @@ usage(const char *prog)
 		"on this port\n"
 		"  --fallback software apply the rules on the CPU when the port cannot\n"
 		"  --port N            port to use (default 0)\n"
+		"  --rxq N             rx and tx queues, 2-%d (default %d; software mode: the\n"
+		"                      virtual queues; net_pcap: one rx queue per rx_pcap=)\n"
 		"  --duration S        quit after S seconds (default: at quit / SIGINT / SIGTERM)\n"
 		"  --bench S           measure S s receive-only, then S s with the software "
 		"rules\n",
-		prog);
+		prog, FLOW_MAX_QUEUES, FLOW_DEFAULT_QUEUES);
 }
 
 static int
@@ -96,6 +100,7 @@ parse_args(int argc, char **argv)
 		{ "probe", no_argument, NULL, 'p' },
 		{ "fallback", required_argument, NULL, 'f' },
 		{ "port", required_argument, NULL, 'P' },
+		{ "rxq", required_argument, NULL, 'q' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "bench", required_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
@@ -150,6 +155,10 @@ parse_args(int argc, char **argv)
 			break;
 		case 'P':
 			if (lab_parse_u64("--port", optarg, 0, RTE_MAX_ETHPORTS - 1, &opt.port) < 0)
+				return -EINVAL;
+			break;
+		case 'q':
+			if (lab_parse_u64("--rxq", optarg, 2, FLOW_MAX_QUEUES, &opt.rxq) < 0)
 				return -EINVAL;
 			break;
 		case 'd':
@@ -336,17 +345,17 @@ setup_port(struct rte_mempool **pool)
 	*pool = lab_mbuf_pool_create("LAB9_MBUF_POOL", NB_MBUFS, port_id);
 	if (*pool == NULL)
 		return -ENOMEM;
-	lab_port_conf_default(&conf, FLOW_NB_QUEUES);
+	lab_port_conf_default(&conf, (uint16_t)opt.rxq);
 	/* net_pcap has one rx queue per rx_pcap=: the software mode's queues are virtual. */
-	conf.nb_rxq = RTE_MIN((uint16_t)FLOW_NB_QUEUES, info.max_rx_queues);
-	conf.nb_txq = RTE_MIN((uint16_t)FLOW_NB_QUEUES, info.max_tx_queues);
+	conf.nb_rxq = RTE_MIN((uint16_t)opt.rxq, info.max_rx_queues);
+	conf.nb_txq = RTE_MIN((uint16_t)opt.rxq, info.max_tx_queues);
 	if (conf.nb_txq == 0)
 		conf.nb_txq = 1;
 	conf.link_wait_ms = 1000;
-	if (conf.nb_rxq < FLOW_NB_QUEUES)
-		printf("port %u (%s) has %u rx queue(s), not %d: only the software mode's "
-			"virtual queues can show a 4-queue matrix\n", port_id, info.driver_name,
-			conf.nb_rxq, FLOW_NB_QUEUES);
+	if (conf.nb_rxq < opt.rxq)
+		printf("port %u (%s) has %u rx queue(s), not %" PRIu64 ": only the software "
+			"mode's virtual queues can show a %" PRIu64 "-queue matrix\n", port_id,
+			info.driver_name, conf.nb_rxq, opt.rxq, opt.rxq);
 	nb_rx_queues = conf.nb_rxq;
 	return lab_port_init(port_id, &conf, *pool, NULL);
 }
@@ -373,15 +382,15 @@ choose_mode(void)
 				"CPU; queues are virtual\n");
 			mode = FLOW_MODE_SOFTWARE;
 		}
-	} else if (nb_rx_queues < FLOW_NB_QUEUES) {
-		printf("port %u has %u rx queues: hardware mode needs %d\n", port_id,
-			nb_rx_queues, FLOW_NB_QUEUES);
+	} else if (nb_rx_queues < opt.rxq) {
+		printf("port %u has %u rx queues: hardware mode needs %" PRIu64 " (--rxq)\n",
+			port_id, nb_rx_queues, opt.rxq);
 		return -EINVAL;
 	} else {
 		printf("flow mode: hardware (rte_flow on %s)\n", info.driver_name);
 	}
 	ret = flow_table_init(port_id, mode, mode == FLOW_MODE_SOFTWARE ?
-		FLOW_NB_QUEUES : nb_rx_queues);
+		(uint16_t)opt.rxq : nb_rx_queues);
 	if (ret < 0)
 		return ret;
 	printf("keeping unclassified traffic off queue 0 while rules are installed: %s\n",
@@ -417,7 +426,7 @@ run_bench(void)
 	struct flow_matrix a, b;
 	double sa, sb, hz = (double)rte_get_tsc_hz();
 	uint64_t pb;
-	unsigned int lcore, rx_lcores = 0;
+	unsigned int lcore, q, c, rx_lcores = 0;
 
 	RTE_LCORE_FOREACH_WORKER(lcore)
 		rx_lcores += assignment[lcore].nb_queues > 0;
@@ -429,9 +438,9 @@ run_bench(void)
 	bench_phase(false, &b, &sb);
 	rx_only = false;
 	pb = 0;
-	for (lcore = 0; lcore < FLOW_NB_QUEUES; lcore++)
-		for (unsigned int c = 0; c < LAB_CLASS_MAX; c++)
-			pb += b.queue[lcore].class_packets[c];
+	for (q = 0; q < flow_table_nb_queues(); q++)
+		for (c = 0; c < LAB_CLASS_MAX; c++)
+			pb += b.queue[q].class_packets[c];
 	pb += b.soft_dropped;
 	printf("%-44s %12s %14s\n", "phase", "Mpps", "cycles/packet");
 	printf("%-44s %12.3f %14.1f\n", "receive + free only", a.rx_only_packets / sa / 1e6,

@@ -19,7 +19,8 @@
 
 #include "lab_pkt.h"
 
-#define FLOW_NB_QUEUES 4          /* rx and tx: TAP refuses unequal counts */
+#define FLOW_DEFAULT_QUEUES 4     /* --rxq: rx and tx alike (TAP refuses unequal counts) */
+#define FLOW_MAX_QUEUES 8         /* the course's SASE-DP port: queues 0-7 */
 #define FLOW_MAX_ITEMS 8
 #define FLOW_MAX_ACTIONS 8
 #define FLOW_MAX_RSS_QUEUES 16
@@ -152,8 +153,8 @@ enum flow_mode {
 /* How traffic that no rule claims is kept off queue 0. */
 enum flow_reserve_method {
 	FLOW_RESERVE_NONE,      /* not needed: no rule installed */
-	FLOW_RESERVE_RETA,      /* RSS redirection table lists queues 1-3 only */
-	FLOW_RESERVE_CATCHALL,  /* lowest-priority rules spread the rest over 1-3 */
+	FLOW_RESERVE_RETA,      /* RSS redirection table lists queues 1..N-1 only */
+	FLOW_RESERVE_CATCHALL,  /* lowest-priority rules spread the rest over 1..N-1 */
 	FLOW_RESERVE_SOFTWARE,  /* the software RETA does it */
 	FLOW_RESERVE_UNAVAILABLE,
 };
@@ -210,6 +211,8 @@ void flow_table_fini(void);
 
 enum flow_mode flow_table_mode(void);
 uint16_t flow_table_port(void);
+/* The queues rules may name: the port's rx queues, or the software mode's virtual ones. */
+uint16_t flow_table_nb_queues(void);
 unsigned int flow_table_count(void);
 /* Rules created since the start, destroyed ones included. */
 unsigned int flow_table_created(void);
@@ -253,7 +256,7 @@ struct flow_queue_counts {
 };
 
 struct flow_matrix {
-	struct flow_queue_counts queue[FLOW_NB_QUEUES];
+	struct flow_queue_counts queue[FLOW_MAX_QUEUES];
 	uint64_t soft_dropped;      /* software mode: DROP verdicts */
 	uint64_t classify_cycles;   /* software mode: cycles spent in the classifier */
 	uint64_t classified;

@@ -69,7 +69,7 @@ flow_matrix_count_burst(struct flow_matrix *mx, uint16_t queue, struct rte_mbuf 
 				mx->soft_dropped++;
 				continue;
 			}
-			qc = &mx->queue[v.queue % FLOW_NB_QUEUES];
+			qc = &mx->queue[v.queue % FLOW_MAX_QUEUES];
 			if (v.marked) {
 				qc->marked++;
 				qc->last_mark = v.mark;
@@ -98,7 +98,7 @@ flow_matrix_total(struct flow_matrix *sum)
 	RTE_LCORE_FOREACH_WORKER(lcore) {
 		const struct flow_matrix *mx = &matrix[lcore];
 
-		for (q = 0; q < FLOW_NB_QUEUES; q++) {
+		for (q = 0; q < flow_table_nb_queues(); q++) {
 			for (c = 0; c < LAB_CLASS_MAX; c++)
 				sum->queue[q].class_packets[c] += mx->queue[q].class_packets[c];
 			sum->queue[q].marked += mx->queue[q].marked;
@@ -150,7 +150,7 @@ flow_checks(const struct flow_matrix *sum, struct flow_check *checks)
 	for (c = 0; c < LAB_CLASS_MAX; c++)
 		if (c != LAB_CLASS_HTTPS)
 			q0_other += sum->queue[0].class_packets[c];
-	for (q = 0; q < FLOW_NB_QUEUES; q++) {
+	for (q = 0; q < flow_table_nb_queues(); q++) {
 		uint64_t row = 0;
 
 		https_total += sum->queue[q].class_packets[LAB_CLASS_HTTPS];
@@ -188,7 +188,7 @@ flow_matrix_print(FILE *out)
 	for (c = 0; c < LAB_CLASS_MAX; c++)
 		fprintf(out, " %9s", lab_pkt_class_name(c));
 	fprintf(out, " %9s %9s\n", "total", "marked");
-	for (q = 0; q < FLOW_NB_QUEUES; q++) {
+	for (q = 0; q < flow_table_nb_queues(); q++) {
 		row = 0;
 		fprintf(out, "%5u", q);
 		for (c = 0; c < LAB_CLASS_MAX; c++) {
@@ -262,7 +262,7 @@ flow_matrix_report(const char *path)
 		json_string(f, texts[i]);
 	}
 	fprintf(f, "], \"queues\": [");
-	for (q = 0; q < FLOW_NB_QUEUES; q++) {
+	for (q = 0; q < flow_table_nb_queues(); q++) {
 		fprintf(f, "%s{\"queue\": %u", q ? ", " : "", q);
 		for (c = 0; c < LAB_CLASS_MAX; c++) {
 			fprintf(f, ", \"%s\": %" PRIu64, lab_pkt_class_name(c),

@@ -26,7 +26,7 @@
  * (it adds 17 to the priority inside a 12-bit field).
  */
 #define FLOW_RESERVE_PRIORITY 4000
-#define FLOW_RESERVE_SPREAD_BITS 4   /* 16 source-address buckets over queues 1-3 */
+#define FLOW_RESERVE_SPREAD_BITS 4   /* 16 source-address buckets over queues 1..N-1 */
 #define FLOW_MAX_RESERVE_RULES ((1 << FLOW_RESERVE_SPREAD_BITS) + 1)
 #define FLOW_SOFT_RETA_SIZE 128
 
@@ -40,6 +40,7 @@ static struct {
 	struct flow_rule *reserve_rules[FLOW_MAX_RESERVE_RULES];
 	unsigned int nb_reserve;
 	uint16_t soft_reta[FLOW_SOFT_RETA_SIZE];
+	char method_name[96];
 } res;
 
 /*
@@ -107,7 +108,7 @@ flow_catchall_remove(void)
 
 /*
  * Without a usable RETA (TAP), the rest of the traffic is spread over
- * queues 1-3 by the low bits of the IPv4 source, and anything else goes
+ * queues 1..N-1 by the low bits of the IPv4 source, and anything else goes
  * to queue 1, by rules below every rule the student writes.
  */
 static int
@@ -191,18 +192,34 @@ flow_reserve_update(bool want, FILE *out)
 const char *
 flow_reserve_method_name(void)
 {
+	return res.method_name;
+}
+
+/* The method in words, with the queues it spreads the rest over. */
+static void
+flow_reserve_name_method(void)
+{
+	unsigned int last = res.nb_queues > 1 ? res.nb_queues - 1u : 0;
+	char *b = res.method_name;
+	size_t len = sizeof(res.method_name);
+
 	switch (res.method) {
 	case FLOW_RESERVE_RETA:
-		return "RSS redirection table (RETA) lists queues 1-3 only";
+		snprintf(b, len, "RSS redirection table (RETA) lists queues 1-%u only", last);
+		break;
 	case FLOW_RESERVE_CATCHALL:
-		return "lowest-priority catch-all rules spread the rest over queues 1-3 "
-			"(TAP has no RETA)";
+		snprintf(b, len, "lowest-priority catch-all rules spread the rest over queues "
+			"1-%u (TAP has no RETA)", last);
+		break;
 	case FLOW_RESERVE_SOFTWARE:
-		return "software RETA lists virtual queues 1-3 only";
+		snprintf(b, len, "software RETA lists virtual queues 1-%u only", last);
+		break;
 	case FLOW_RESERVE_UNAVAILABLE:
-		return "unavailable on this port (no RETA, no catch-all method)";
+		snprintf(b, len, "unavailable on this port (no RETA, no catch-all method)");
+		break;
 	default:
-		return "none";
+		snprintf(b, len, "none");
+		break;
 	}
 }
 
@@ -223,6 +240,7 @@ flow_reserve_init(uint16_t port_id, enum flow_mode mode, uint16_t nb_queues,
 		res.method = FLOW_RESERVE_CATCHALL;
 	else
 		res.method = FLOW_RESERVE_UNAVAILABLE;
+	flow_reserve_name_method();
 	return 0;
 }
 

@@ -123,6 +123,12 @@ flow_table_port(void)
 	return table.port_id;
 }
 
+uint16_t
+flow_table_nb_queues(void)
+{
+	return table.nb_queues;
+}
+
 unsigned int
 flow_table_count(void)
 {

@@ -113,6 +113,7 @@ PROGRAMS = {
         "rows": name_rows("--fallback") + number_rows("--port", 31) +
         [("--port", "nonexistent port", ["--port", "5"])] +
         number_rows("--duration", 86400) + number_rows("--bench", 3600) +
+        number_rows("--rxq", 8) + [("--rxq", "below its minimum", ["--rxq", "1"])] +
         in_file_rows("--rules") + out_file_rows("--report") + [
             ("--rule", "missing value", ["--rule"]),
             # A syntax error shows the rule with a caret under the word: 3 lines.
