@@ -218,3 +218,18 @@ flow_blocks_destroy(FILE *out)
 	fprintf(out, "course destroy: %u rule(s) destroyed\n", n);
 	return err;
 }
+
+bool
+flow_blocks_only(void)
+{
+	const char *text;
+	int id;
+
+	for (id = 0; id < FLOW_MAX_RULES; id++) {
+		text = flow_table_rule_text(id);
+		if (text != NULL && strcmp(text, FLOW_BLOCK_HTTPS_TEXT) != 0 &&
+		    strcmp(text, FLOW_BLOCK_DROP_TEXT) != 0)
+			return false;
+	}
+	return true;
+}

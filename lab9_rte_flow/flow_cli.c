@@ -70,6 +70,41 @@ skip_port(const char **s, FILE *out)
 	return 0;
 }
 
+/* "flow query ID count", or testpmd's "flow query 0 ID count". */
+static int
+flow_cli_query(const char *s, FILE *out)
+{
+	const char *w[4];
+	size_t len[4];
+	unsigned int n, first;
+	char *end;
+	long id;
+
+	for (n = 0; n < RTE_DIM(w); n++) {
+		w[n] = next_word(&s, &len[n]);
+		if (len[n] == 0)
+			break;
+	}
+	first = n == 3 ? 1 : 0;   /* "0 ID count": the port first */
+	if ((n != 2 && n != 3) || !word_is(w[first + 1], len[first + 1], "count")) {
+		fprintf(out, "flow query: expected 'flow query ID count' or 'flow query 0 ID "
+			"count' (COUNT is the only action that can be queried)\n");
+		return -EINVAL;
+	}
+	if (n == 3 && (strtol(w[0], &end, 10) != flow_table_port() || end != w[0] + len[0])) {
+		fprintf(out, "flow query: this program drives port %u only (--port)\n",
+			flow_table_port());
+		return -EINVAL;
+	}
+	id = strtol(w[first], &end, 10);
+	if (end != w[first] + len[first] || id < 0) {
+		fprintf(out, "flow query: '%.*s' is not a rule id (see 'flow list')\n",
+			(int)len[first], w[first]);
+		return -EINVAL;
+	}
+	return flow_table_query_count((int)id, out);
+}
+
 static int
 flow_cli_flow(const char *s, FILE *out)
 {
@@ -121,6 +156,8 @@ flow_cli_flow(const char *s, FILE *out)
 		}
 		return flow_table_destroy((int)id, out);
 	}
+	if (word_is(w, len, "query"))
+		return flow_cli_query(s, out);
 	if (word_is(w, len, "list") || word_is(w, len, "flush")) {
 		bool list = word_is(w, len, "list");
 
@@ -132,7 +169,7 @@ flow_cli_flow(const char *s, FILE *out)
 		}
 		return flow_table_flush(out);
 	}
-	fprintf(out, "flow: unknown subcommand '%.*s' (validate, create, destroy, list, "
+	fprintf(out, "flow: unknown subcommand '%.*s' (validate, create, destroy, query, list, "
 		"flush)\n", (int)len, w);
 	return -EINVAL;
 }
@@ -144,6 +181,7 @@ flow_cli_help(FILE *out)
 		"flow validate 0 RULE    check a rule without installing it\n"
 		"flow create 0 RULE      validate, then create; prints the rule id\n"
 		"flow destroy ID         remove one rule (also: flow destroy 0 rule ID)\n"
+		"flow query ID count     a COUNT rule's hits (also: flow query 0 ID count)\n"
 		"flow list               installed rules\n"
 		"flow flush              remove every rule\n"
 		"course create           the course's two rules, built in C (flow_blocks.c)\n"

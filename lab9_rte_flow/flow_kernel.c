@@ -85,6 +85,27 @@ flow_rule_has_action(const struct flow_rule *r, enum rte_flow_action_type type)
  * without cls_bpf (it does not check that the BPF classifier was created);
  * with cls_bpf it fails cleanly. Refuse before the PMD gets there.
  */
+void
+flow_kernel_tap_hint(const char *driver, const struct flow_rule *r, FILE *out)
+{
+	static const struct {
+		enum rte_flow_action_type type;
+		const char *what;
+	} missing[] = {
+		{ RTE_FLOW_ACTION_TYPE_COUNT, "COUNT (no tc counter is read back)" },
+		{ RTE_FLOW_ACTION_TYPE_MARK, "MARK (no mark reaches the mbuf)" },
+		{ RTE_FLOW_ACTION_TYPE_JUMP, "JUMP (one tc chain only)" },
+	};
+	unsigned int i;
+
+	if (strcmp(driver, "net_tap") != 0)
+		return;
+	for (i = 0; i < RTE_DIM(missing); i++)
+		if (flow_rule_has_action(r, missing[i].type))
+			fprintf(out, "TAP's rte_flow has no %s: this rule can run only with "
+				"--fallback software (the CPU applies it)\n", missing[i].what);
+}
+
 int
 flow_kernel_tap_rss_guard(const char *driver, const struct flow_rule *r,
 		struct rte_flow_error *e)

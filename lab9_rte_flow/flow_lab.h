@@ -142,6 +142,8 @@ void flow_kernel_tap_missing(char *buf, size_t len);
  */
 int flow_kernel_tap_rss_guard(const char *driver, const struct flow_rule *r,
 		struct rte_flow_error *e);
+/* After TAP refused r: names the actions of r TAP does not have, and the way out. */
+void flow_kernel_tap_hint(const char *driver, const struct flow_rule *r, FILE *out);
 
 enum flow_mode {
 	FLOW_MODE_HARDWARE,
@@ -204,6 +206,8 @@ int flow_table_destroy(int id, FILE *out);
 int flow_table_adopt(struct flow_rule *rule, struct rte_flow *flow, FILE *out);
 struct rte_flow *flow_table_take(int id, FILE *out);
 unsigned int flow_table_serial(int id);
+/* The text of rule id as written, NULL for an empty id. */
+const char *flow_table_rule_text(int id);
 int flow_table_flush(FILE *out);
 void flow_table_list(FILE *out);
 /* Removes every rule, the lab's own reservation rules included (at exit). */
@@ -223,8 +227,19 @@ unsigned int flow_table_created(void);
 int flow_table_try_validate(const struct flow_rule *r, struct rte_flow_error *e);
 struct rte_flow *flow_table_try_create(const struct flow_rule *r, struct rte_flow_error *e,
 		int *ret);
-/* Rule texts for the report, in id order; returns how many were stored. */
-unsigned int flow_table_texts(const char **texts, unsigned int max);
+/* "flow query ID count": prints the hits of a COUNT rule; -ENOENT, -ENOTSUP, -errno said. */
+int flow_table_query_count(int id, FILE *out);
+
+/* A rule as the report shows it. */
+struct flow_rule_report {
+	int id;
+	const char *text;
+	bool counted;     /* false: no COUNT action, or the port cannot count */
+	uint64_t hits;
+};
+
+/* The rules in id order, with their counters; returns how many were stored. */
+unsigned int flow_table_report_rules(struct flow_rule_report *rules, unsigned int max);
 
 /*
  * Software mode: the virtual-queue verdict for one packet (rx lcores),
@@ -296,6 +311,8 @@ struct flow_rule *flow_block_drop_spoofed(void);
 int flow_blocks_create(FILE *out);
 /* "course destroy" (step 7): rte_flow_destroy() on those still in force. */
 int flow_blocks_destroy(FILE *out);
+/* True when every installed rule is one of the two (as C or as text): steps 5-6 apply. */
+bool flow_blocks_only(void);
 
 /* flow_cli.c: --interactive. */
 

@@ -194,6 +194,8 @@ flow_table_create(struct flow_rule *rule, FILE *out)
 	id = flow_entry_free_id(out);
 	ret = id < 0 ? id : flow_table_validate(rule, out);
 	if (ret < 0) {
+		if (id >= 0 && table.mode == FLOW_MODE_HARDWARE)
+			flow_kernel_tap_hint(table.driver, rule, out);
 		free(rule);
 		return ret;
 	}
@@ -202,6 +204,7 @@ flow_table_create(struct flow_rule *rule, FILE *out)
 		f = flow_table_try_create(rule, &e, &ret);
 		if (f == NULL) {
 			flow_error_print(out, "create", ret, &e, rule);
+			flow_kernel_tap_hint(table.driver, rule, out);
 			free(rule);
 			return ret;
 		}
@@ -254,6 +257,14 @@ flow_entry_remove(int id, FILE *out)
 	}
 	free(flow_entry_unlink(id));
 	return 0;
+}
+
+const char *
+flow_table_rule_text(int id)
+{
+	if (id < 0 || id >= FLOW_MAX_RULES || table.entries[id].rule == NULL)
+		return NULL;
+	return table.entries[id].rule->text;
 }
 
 unsigned int
@@ -335,15 +346,86 @@ flow_table_list(FILE *out)
 		flow_reserve_active() ? "on" : "off", flow_reserve_method_name());
 }
 
+/* The rule's COUNT action, NULL when it has none. */
+static const struct rte_flow_action *
+flow_count_action(const struct flow_rule *r)
+{
+	unsigned int i;
+
+	for (i = 0; i < r->nb_actions; i++)
+		if (r->actions[i].type == RTE_FLOW_ACTION_TYPE_COUNT)
+			return &r->actions[i];
+	return NULL;
+}
+
+/*
+ * Reads a COUNT rule's hits: rte_flow_query() on the port (as testpmd's
+ * "flow query PORT ID count"), or in software mode the classifier's own
+ * counter. Errors are said on out when out is not NULL.
+ */
+static int
+flow_entry_count(int id, uint64_t *hits, FILE *out)
+{
+	const struct flow_table_entry *en = &table.entries[id];
+	const struct rte_flow_action *count = flow_count_action(en->rule);
+	struct rte_flow_query_count qc;
+	struct rte_flow_error e;
+	int ret;
+
+	if (count == NULL) {
+		if (out != NULL)
+			fprintf(out, "query: flow rule #%d has no COUNT action: nothing counts its "
+				"packets (add 'count /' before its fate action)\n", id);
+		return -ENOTSUP;
+	}
+	if (table.mode == FLOW_MODE_SOFTWARE) {
+		flow_soft_publish();
+		*hits = en->hits;
+		return 0;
+	}
+	memset(&qc, 0, sizeof(qc));
+	memset(&e, 0, sizeof(e));
+	ret = rte_flow_query(table.port_id, en->flow, count, &qc, &e);
+	if (ret != 0) {
+		if (out != NULL)
+			flow_error_print(out, "query", ret, &e, en->rule);
+		return ret;
+	}
+	*hits = qc.hits;
+	return qc.hits_set ? 0 : -ENOTSUP;
+}
+
+int
+flow_table_query_count(int id, FILE *out)
+{
+	uint64_t hits = 0;
+	int ret;
+
+	if (id < 0 || id >= FLOW_MAX_RULES || table.entries[id].rule == NULL) {
+		fprintf(out, "query: no flow rule #%d (see 'flow list')\n", id);
+		return -ENOENT;
+	}
+	ret = flow_entry_count(id, &hits, out);
+	if (ret == 0)
+		fprintf(out, "COUNT: flow rule #%d: hits %" PRIu64 "%s\n", id, hits,
+			table.mode == FLOW_MODE_SOFTWARE ? " (software counter)" : "");
+	return ret;
+}
+
 unsigned int
-flow_table_texts(const char **texts, unsigned int max)
+flow_table_report_rules(struct flow_rule_report *rules, unsigned int max)
 {
 	unsigned int n = 0;
 	int id;
 
-	for (id = 0; id < FLOW_MAX_RULES && n < max; id++)
-		if (table.entries[id].rule != NULL)
-			texts[n++] = table.entries[id].rule->text;
+	for (id = 0; id < FLOW_MAX_RULES && n < max; id++) {
+		if (table.entries[id].rule == NULL)
+			continue;
+		rules[n].id = id;
+		rules[n].text = table.entries[id].rule->text;
+		rules[n].counted = flow_entry_count(id, &rules[n].hits, NULL) == 0;
+		n++;
+	}
 	return n;
 }
 

@@ -57,7 +57,10 @@ def main():
     t.check(list(rep.keys()) == ["flow_mode", "rules", "queues", "rx_total", "checks"],
             f"sw: report keys as in the issue ({list(rep.keys())})")
     t.check(rep.get("flow_mode") == "software", "sw: report says flow_mode software")
-    t.check(rep.get("rules") == [u.HTTPS_RULE, u.DROP_RULE], "sw: report lists the rules")
+    t.check(rep.get("rules") == [{"id": 0, "rule": u.HTTPS_RULE, "count": None},
+                                 {"id": 1, "rule": u.DROP_RULE, "count": None}],
+            "sw: report lists the rules, with no count (they have no COUNT action)",
+            str(rep.get("rules")))
     t.check(rep.get("rx_total") == exp_total, "sw: report rx_total matches")
     q = rep.get("queues", [{}])
     t.check(len(q) == 4 and q[0].get("https") == sent["https"] and
