@@ -8,8 +8,11 @@
 #   1. natively, if this kernel lets TAP create flow rules;
 #   2. else in the hardware path inside user-mode Linux (labenv.sh uml-run);
 #   3. else natively with --fallback software (the rules run on the CPU).
-# Exit 0 when the checks PASS with the rules in force and the spread returns
-# after destroy. BUILD_DIR overrides ./build; LAB9_DEMO_MODE=native|uml|software
+# Then step 8: every row of the course's "common flow rule patterns" table
+# (lab9_rte_flow/course_patterns.rules) with traffic, on the software path
+# (8 virtual queues, a pcap), row by row against the table.
+# Exit 0 when the checks PASS with the rules in force, the spread returns
+# after destroy, and every step-8 row lands where the table says. BUILD_DIR overrides ./build; LAB9_DEMO_MODE=native|uml|software
 # forces a path.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +21,7 @@ BUILD_DIR=${BUILD_DIR:-$ROOT/build}
 PROG=$(find "$BUILD_DIR" -name lab9_flow_classifier -type f -perm -u+x 2>/dev/null | head -n 1)
 GEN="/usr/bin/python3 $ROOT/scripts/gen_traffic.py"
 MIX=https=100,http=100,dns=100,spoofed=50
+STEP8_MIX=https=40,http=20,dns=20,voip=30,arp=20,vxlan=25,gtpu=35,blocked=15
 
 die() { echo "demo-lab9: $*" >&2; exit 1; }
 [ -n "$PROG" ] ||
@@ -118,6 +122,35 @@ inner() {
 	echo "demo-lab9: OK ($mode path): every state PASSes its checks; destroy brought the spread back"
 }
 
+# Step 8 on the software path: the six rows, a pcap of their classes, 8 queues.
+step8() {
+	local work prefix=demo_lab9_p8_$$ rc=0
+	work=$(mktemp -d /tmp/demo-lab9-p8.XXXXXX)
+	echo
+	echo "--- step 8: the course's flow rule patterns (lab9_rte_flow/course_patterns.rules), software path, --rxq 8"
+	$GEN --pcap "$work/p8.pcap" --mix "$STEP8_MIX" --seed 8 | tr '\n' ' '
+	echo
+	# The pcap is replayed once at start; then the ARP rule's COUNT is read at the prompt.
+	(sleep 3; echo "flow query 0 2 count"; sleep 0.5; echo "quit") |
+		"$PROG" -l 0-1 --no-pci --no-huge -m 256 --file-prefix="$prefix" \
+		--vdev="net_pcap0,rx_pcap=$work/p8.pcap,tx_pcap=$work/p8.out" -- --fallback software \
+		--rxq 8 --rules "$ROOT/lab9_rte_flow/course_patterns.rules" --interactive \
+		--report "$work/p8.json" >"$work/p8.log" 2>&1 || rc=$?
+	"$ROOT/scripts/labenv.sh" clean "$prefix" >/dev/null 2>&1 || true
+	if [ "$rc" -ne 0 ]; then
+		cat "$work/p8.log"
+		rm -rf "$work"
+		echo "demo-lab9: step 8: the classifier failed (exit $rc)"
+		return 1
+	fi
+	sed -n '/^queue  /,/^rx_total=/p' "$work/p8.log" | tail -n 14
+	grep "^COUNT:" "$work/p8.log" || true
+	/usr/bin/python3 "$ROOT/scripts/lab9_patterns.py" "$work/p8.json" "$work/p8.log" \
+		"$STEP8_MIX" || rc=1
+	rm -rf "$work"
+	return $rc
+}
+
 if [ "${1:-}" = --inner ]; then
 	shift
 	inner "$@"
@@ -141,10 +174,13 @@ if [ -z "$mode" ]; then
 		mode=software
 	fi
 fi
+rc=0
 case "$mode" in
-native) inner hardware -l 0-1 ;;
+native) inner hardware -l 0-1 || rc=$? ;;
 uml) UML_TIMEOUT=${UML_TIMEOUT:-120} "$ROOT/scripts/labenv.sh" uml-run \
-	env BUILD_DIR="$BUILD_DIR" "$0" --inner hardware --no-huge -m 256 --lcores=0@0,1@0 ;;
-software) inner software -l 0-1 ;;
+	env BUILD_DIR="$BUILD_DIR" "$0" --inner hardware --no-huge -m 256 --lcores=0@0,1@0 || rc=$? ;;
+software) inner software -l 0-1 || rc=$? ;;
 *) die "LAB9_DEMO_MODE='$mode': native, uml or software" ;;
 esac
+step8 || rc=1
+exit $rc

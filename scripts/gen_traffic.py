@@ -6,8 +6,9 @@ Builds a mix of packet classes, shuffles them with a seed, and writes them to
 a pcap or sends them on a live interface. Prints per-class counts to stdout so
 tests can compare what was sent with what a DPDK program saw.
 
-Classes: https http dns spoofed voip arp vxlan gtpu malformed
+Classes: https http dns spoofed voip arp vxlan gtpu malformed blocked
 (plus "edge" with --edge-addresses: 9.255.255.255 and 11.0.0.0, TCP dport 80).
+"blocked" is TCP/80 from 1.2.3.4, the address lab 9's step-8 table drops.
 
 Examples:
   gen_traffic.py --pcap /tmp/t.pcap
@@ -40,9 +41,10 @@ except Exception:  # pragma: no cover - old scapy without contrib.gtp
     GTP_U_Header = None
 
 CLASS_ORDER = ["https", "http", "dns", "spoofed", "voip", "arp", "vxlan",
-               "gtpu", "malformed", "edge"]
+               "gtpu", "malformed", "blocked", "edge"]
 DEFAULT_MIX = "https=100,http=100,dns=100,spoofed=50"
 EDGE_SOURCES = ["9.255.255.255", "11.0.0.0"]
+BLOCKED_SOURCE = "1.2.3.4"     # lab9_rte_flow/course_patterns.rules drops it
 NORMAL_POOL = ipaddress.ip_network("100.64.0.0/10")  # outside 10.0.0.0/8
 SPOOF_POOL = ipaddress.ip_network("10.0.0.0/8")
 BASE_TIME = 1700000000
@@ -85,6 +87,10 @@ def build_spoofed(g, src, i):
 
 
 def build_edge(g, src, i):
+    return tcp_syn(g, src, 80)
+
+
+def build_blocked(g, src, i):
     return tcp_syn(g, src, 80)
 
 
@@ -152,6 +158,7 @@ BUILDERS = {
     "https": build_https, "http": build_http, "dns": build_dns,
     "spoofed": build_spoofed, "voip": build_voip, "arp": build_arp,
     "vxlan": build_vxlan, "gtpu": build_gtpu, "malformed": build_malformed,
+    "blocked": build_blocked,
     "edge": build_edge,
 }
 
@@ -197,10 +204,12 @@ def sample_pool(rng, net, n):
 def generate(args, mix):
     g = argparse.Namespace(args=args, rng=random.Random(args.seed))
     n_spoof = mix.get("spoofed", 0)
-    n_norm = sum(c for k, c in mix.items() if k not in ("spoofed", "arp", "edge"))
+    n_norm = sum(c for k, c in mix.items()
+                 if k not in ("spoofed", "arp", "edge", "blocked"))
     pools = {"spoofed": iter(sample_pool(g.rng, SPOOF_POOL, n_spoof)),
              "normal": iter(sample_pool(g.rng, NORMAL_POOL, n_norm)),
-             "edge": iter(EDGE_SOURCES)}
+             "edge": iter(EDGE_SOURCES),
+             "blocked": iter([BLOCKED_SOURCE] * mix.get("blocked", 0))}
     out = []
     for cls in CLASS_ORDER:
         for i in range(mix.get(cls, 0)):
