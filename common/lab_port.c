@@ -4,8 +4,11 @@
 
 #include <rte_common.h>
 #include <rte_cycles.h>
-#include <rte_ethdev.h>
+#include <rte_eal.h>
 #include <rte_lcore.h>
+#include <rte_version.h>
+
+#include <rte_ethdev.h>
 #include <rte_mempool.h>
 
 #include "lab_log.h"
@@ -84,6 +87,20 @@ lab_port_check_queues(uint16_t port_id, const struct lab_port_conf *conf,
 			"the device allows 1-%u / 1-%u",
 			port_id, info->driver_name, conf->nb_rxq, conf->nb_txq,
 			info->max_rx_queues, info->max_tx_queues);
+		return -EINVAL;
+	}
+	/*
+	 * TAP hands its queue fds to secondaries in one multi-process message of
+	 * at most RTE_MP_MAX_FD_NUM fds: 8 in DPDK 22.11, where more queues
+	 * overflow that message's array at start (stack smashing, abort); 253 in
+	 * 24.11, whose TAP checks it. Refuse before the PMD gets there.
+	 */
+	if (strcmp(info->driver_name, "net_tap") == 0 &&
+	    conf->nb_rxq + conf->nb_txq > RTE_MP_MAX_FD_NUM) {
+		LAB_LOG(ERR, "port %u (net_tap): %u rx + %u tx queues, but TAP in DPDK %s shares "
+			"at most %d queue fds with secondaries (RTE_MP_MAX_FD_NUM) and overflows "
+			"past that: use %d queue pairs or fewer here", port_id, conf->nb_rxq,
+			conf->nb_txq, rte_version(), RTE_MP_MAX_FD_NUM, RTE_MP_MAX_FD_NUM / 2);
 		return -EINVAL;
 	}
 	return 0;

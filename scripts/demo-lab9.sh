@@ -22,21 +22,27 @@ PROG=$(find "$BUILD_DIR" -name lab9_flow_classifier -type f -perm -u+x 2>/dev/nu
 GEN="/usr/bin/python3 $ROOT/scripts/gen_traffic.py"
 MIX=https=100,http=100,dns=100,spoofed=50
 STEP8_MIX=https=40,http=20,dns=20,voip=30,arp=20,vxlan=25,gtpu=35,blocked=15
+TAP_QUEUES=$(pkg-config --modversion libdpdk 2>/dev/null | awk -F. '{ print ($1 >= 23 ? 8 : 4) }')
 
 die() { echo "demo-lab9: $*" >&2; exit 1; }
 [ -n "$PROG" ] ||
 	die "lab9_flow_classifier not built under $BUILD_DIR: run meson setup build && ninja -C build"
 
 # The steps, run where the classifier's TAP port lives (natively or in UML).
-#   inner MODE EAL-ARGS...   MODE: hardware or software
+#   inner MODE STEPS EAL-ARGS...   MODE: hardware or software
+#   STEPS: course (steps 1-7, 4 queues) or patterns (step 8 on TAP, 8 queues)
 inner() {
-	local mode=$1 work iface=dtap9 pid i out
-	shift
+	local mode=$1 steps=$2 work iface=dtap9 pid i out mix=$MIX edge=--edge-addresses
+	shift 2
 	work=$(mktemp -d /tmp/demo-lab9.XXXXXX)
 	mkfifo "$work/in"
 	exec 7<>"$work/in"
 	local app=(--interactive --report "$work/report.json")
 	[ "$mode" = software ] && app+=(--fallback software)
+	# TAP shares its queue fds with secondaries in one message of RTE_MP_MAX_FD_NUM
+	# fds (8 in DPDK 22.11): 4 queue pairs there, so the GTP-U row's queue 4
+	# exists on the software path only.
+	[ "$steps" = patterns ] && app+=(--rxq "$TAP_QUEUES") && mix=$STEP8_MIX && edge=
 	"$PROG" "$@" --no-pci --file-prefix="demo_lab9_$$" --vdev="net_tap0,iface=$iface" -- \
 		"${app[@]}" <&7 >"$work/out.log" 2>&1 &
 	pid=$!
@@ -58,7 +64,7 @@ inner() {
 		local title=$1 seed=$2 before last n i
 		echo
 		echo "--- $title"
-		$GEN --iface "$iface" --mix "$MIX" --edge-addresses --seed "$seed" | tr '\n' ' '
+		$GEN --iface "$iface" --mix "$mix" $edge --seed "$seed" | tr '\n' ' '
 		echo
 		last=-1
 		for i in $(seq 30); do
@@ -81,6 +87,10 @@ inner() {
 			grep -v '^$' || true
 	}
 
+	if [ "$steps" = patterns ]; then
+		patterns_on_tap
+		return
+	fi
 	step "step 1-4: no rules yet: RSS spreads every class over the 4 queues" 1
 	before_rules=$out
 	cmd "reset" >/dev/null
@@ -122,6 +132,41 @@ inner() {
 	echo "demo-lab9: OK ($mode path): every state PASSes its checks; destroy brought the spread back"
 }
 
+# Step 8 on TAP (called inside inner, whose session it uses): each row of the
+# table is tried; the rows TAP takes get traffic and are checked, the others
+# are named with what the PMD and the kernel said, and run on the software path.
+patterns_on_tap() {
+	local row n=0 taken=() res rc=0
+	echo
+	echo "--- step 8 on the hardware path: each row of the course's table tried on TAP (--rxq $TAP_QUEUES)"
+	while IFS= read -r row; do
+		case "$row" in ''|'#'*) continue ;; esac
+		n=$((n + 1))
+		res=$(cmd "flow create 0 $row")
+		if echo "$res" | grep -q "^create: OK"; then
+			taken+=("$n")
+			echo "row $n: TAP takes it: $row"
+		else
+			echo "row $n: TAP refuses it ($(echo "$res" | grep -m1 -E 'FAILED' |
+				sed 's/.*rte_flow_error //')); it runs on the software path below"
+			echo "$res" | grep "^TAP's rte_flow has no" | sed 's/^/  /' || true
+		fi
+	done < "$ROOT/lab9_rte_flow/course_patterns.rules"
+	step "step 8: the rows TAP took, with the step-8 traffic" 8
+	echo "quit" >&7
+	wait $pid || true
+	trap - EXIT
+	"$ROOT/scripts/labenv.sh" clean "demo_lab9_$$" >/dev/null 2>&1 || true
+	if [ ${#taken[@]} -gt 0 ]; then
+		/usr/bin/python3 "$ROOT/scripts/lab9_patterns.py" "$work/report.json" "$work/out.log" \
+			"$STEP8_MIX" "$(IFS=,; echo "${taken[*]}")" || rc=1
+	else
+		echo "step 8: TAP took none of the rows here"
+	fi
+	rm -rf "$work"
+	return $rc
+}
+
 # Step 8 on the software path: the six rows, a pcap of their classes, 8 queues.
 step8() {
 	local work prefix=demo_lab9_p8_$$ rc=0
@@ -153,8 +198,10 @@ step8() {
 
 if [ "${1:-}" = --inner ]; then
 	shift
-	inner "$@"
-	exit $?
+	rc=0
+	inner "$1" course "${@:2}" || rc=$?
+	inner "$1" patterns "${@:2}" || rc=1
+	exit $rc
 fi
 
 [ -c /dev/net/tun ] || die "no /dev/net/tun: the demo needs the TAP PMD"
@@ -176,10 +223,10 @@ if [ -z "$mode" ]; then
 fi
 rc=0
 case "$mode" in
-native) inner hardware -l 0-1 || rc=$? ;;
+native) { inner hardware course -l 0-1 && inner hardware patterns -l 0-1; } || rc=1 ;;
 uml) UML_TIMEOUT=${UML_TIMEOUT:-120} "$ROOT/scripts/labenv.sh" uml-run \
 	env BUILD_DIR="$BUILD_DIR" "$0" --inner hardware --no-huge -m 256 --lcores=0@0,1@0 || rc=$? ;;
-software) inner software -l 0-1 || rc=$? ;;
+software) inner software course -l 0-1 || rc=$? ;;
 *) die "LAB9_DEMO_MODE='$mode': native, uml or software" ;;
 esac
 step8 || rc=1

@@ -3,11 +3,13 @@
 """Lab 9, step 8: each row of the course's "common flow rule patterns" table
 against what lab9_flow_classifier saw (lab9_rte_flow/course_patterns.rules).
 
-    lab9_patterns.py REPORT.json CLASSIFIER.log MIX
+    lab9_patterns.py REPORT.json CLASSIFIER.log MIX [ROWS]
 
 REPORT.json is --report, CLASSIFIER.log its output (the matrix's marks), MIX
-what gen_traffic.py sent (class=count,...). Prints one line per row, PASS or
-FAIL against the table; exits 1 if any row FAILs. Used by demo-lab9.sh."""
+what gen_traffic.py sent (class=count,...), ROWS the rows installed (1-6,
+comma-separated; default all: the software path). Prints one line per row,
+PASS or FAIL against the table, or that the row is not on this path; exits 1
+if any installed row FAILs. Used by demo-lab9.sh."""
 
 import json
 import re
@@ -38,7 +40,7 @@ def landed(queues, cls):
 
 
 def main():
-    if len(sys.argv) != 4:
+    if len(sys.argv) not in (4, 5):
         sys.exit(__doc__)
     with open(sys.argv[1]) as f:
         rep = json.load(f)
@@ -73,12 +75,18 @@ def main():
          sum(n for n, _ in mk.values()) == sent["https"] and
          all(mk.get(q, (0, None)) == (n, 1) for q, n in https_queues.items())),
     ]
+    installed = ([int(r) for r in sys.argv[4].split(",")] if len(sys.argv) == 5
+                 else range(1, len(rows) + 1))
     print(f"{'row':42} {'the course table says':42} result  what was seen")
     failed = 0
-    for name, table, seen, ok in rows:
+    for n, (name, table, seen, ok) in enumerate(rows, 1):
+        if n not in installed:
+            print(f"{name:42} {table:42} {'-':7} not installed on this path")
+            continue
         print(f"{name:42} {table:42} {'PASS' if ok else 'FAIL':7} {seen}")
         failed += not ok
-    print(f"step 8: {len(rows) - failed} of {len(rows)} rows as the table says")
+    print(f"step 8: {len(installed) - failed} of {len(installed)} installed rows as the "
+          "table says")
     sys.exit(1 if failed else 0)
 
 
