@@ -33,6 +33,13 @@ def build_dir():
         os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "build")
 
 
+def dpdk_version():
+    """The DPDK the build uses (pkg-config's libdpdk), e.g. '22.11.11'."""
+    res = subprocess.run(["pkg-config", "--modversion", "libdpdk"], capture_output=True,
+                         text=True)
+    return res.stdout.strip() or "0"
+
+
 def source_dir():
     return os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
