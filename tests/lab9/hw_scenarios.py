@@ -15,6 +15,38 @@ import labtest
 import lab9util as u
 
 
+STEP8_MIX = "https=40,http=20,dns=20,voip=30,arp=20,vxlan=25,gtpu=35,blocked=15"
+
+
+def patterns_on_tap(t, cl, send):
+    rules = os.path.join(labtest.source_dir(), "lab9_rte_flow", "course_patterns.rules")
+    with open(rules) as f:
+        rows = [line.strip() for line in f if line.strip() and not line.startswith("#")]
+    t.check(len(rows) == 6, "step 8: the rules file holds the six rows of the course's table")
+    cl.cmd("reset", wait="zeroed")
+    taken = set()
+    for n, row in enumerate(rows, 1):
+        out = cl.cmd("flow create 0 " + row, wait="lab9>")
+        if "create: OK" in out:
+            taken.add(n)
+            continue
+        hint = ("count" not in row and "mark" not in row) or "TAP's rte_flow has no" in out
+        t.check("FAILED" in out and "rte_flow_error" in out and hint,
+                f"step 8 row {n}: TAP refuses it and says why", out)
+    sent = u.gen_traffic(t, send, seed=18, edge=False, mix=STEP8_MIX)
+    expect = sent["total"] - (sent["blocked"] if 1 in taken else 0)
+    m, total = cl.wait_total(expect)
+    if 1 in taken:
+        t.check(total == expect and u.class_total(m, "http") == sent["http"],
+                "step 8 row 1 on TAP: 1.2.3.4 dropped, nothing else", f"total={total} rows={m}")
+    if 2 in taken:
+        t.check(u.queues_with(m, "voip") == [2] and m[2]["voip"] == sent["voip"],
+                "step 8 row 2 on TAP: every VoIP packet on queue 2 only", f"rows={m}")
+    print(f"step 8 on TAP: rows {sorted(taken)} taken, the others run in software "
+          "(test lab9_patterns)")
+    cl.cmd("flow flush", wait="flush:")
+
+
 def main():
     uml = "--uml" in sys.argv
     t = labtest.Test("lab9_hw")
@@ -101,6 +133,10 @@ def main():
     out = cl.cmd("flow validate 0 " + u.PORT_MASK_CASE[1], wait="lab9>")
     t.check("validate: OK" in out,
             "hw: TAP's validate accepts the port mask that create then refuses", out)
+
+    # 6. Step 8: the course's table of patterns, row by row. The rows TAP takes
+    # are checked with traffic; the others must be refused with a reason.
+    patterns_on_tap(t, cl, send)
 
     rc = cl.quit()
     t.check(rc == 0, f"classifier exits 0 at quit (rc={rc})")
