@@ -97,7 +97,7 @@ lab_port_check_queues(uint16_t port_id, const struct lab_port_conf *conf,
 	 */
 	if (strcmp(info->driver_name, "net_tap") == 0 &&
 	    conf->nb_rxq + conf->nb_txq > RTE_MP_MAX_FD_NUM) {
-		LAB_LOG(ERR, "port %u (net_tap): %u rx + %u tx queues, but TAP in DPDK %s shares "
+		LAB_LOG(ERR, "port %u (net_tap): %u rx + %u tx queues, but TAP in %s shares "
 			"at most %d queue fds with secondaries (RTE_MP_MAX_FD_NUM) and overflows "
 			"past that: use %d queue pairs or fewer here", port_id, conf->nb_rxq,
 			conf->nb_txq, rte_version(), RTE_MP_MAX_FD_NUM, RTE_MP_MAX_FD_NUM / 2);
