@@ -91,9 +91,9 @@ lab_port_check_queues(uint16_t port_id, const struct lab_port_conf *conf,
 	}
 	/*
 	 * TAP hands its queue fds to secondaries in one multi-process message of
-	 * at most RTE_MP_MAX_FD_NUM fds: 8 in DPDK 22.11, where more queues
-	 * overflow that message's array at start (stack smashing, abort); 253 in
-	 * 24.11, whose TAP checks it. Refuse before the PMD gets there.
+	 * at most RTE_MP_MAX_FD_NUM fds: 8 up to 24.07, where 22.11's TAP with
+	 * more queues overflows that message's array at start (stack smashing,
+	 * abort); 253 from 24.11, whose TAP checks it. Refuse before the PMD does.
 	 */
 	if (strcmp(info->driver_name, "net_tap") == 0 &&
 	    conf->nb_rxq + conf->nb_txq > RTE_MP_MAX_FD_NUM) {

@@ -202,34 +202,48 @@ flow_blocks_destroy(FILE *out)
 		/* Destroyed at the prompt already, or never created. */
 		if (!flow_block_in_force(i))
 			continue;
-		flow = flow_table_take(course[i].id, out);
+		flow = flow_table_flow(course[i].id);
+		if (flow == NULL) {
+			/* Software mode: the table holds the only copy of the rule. */
+			ret = flow_table_destroy(course[i].id, out);
+		} else {
+			/* Step 7: the NIC forgets the rule; RSS alone decides again. */
+			memset(&error, 0, sizeof(error));
+			ret = rte_flow_destroy(flow_table_port(), flow, &error);
+			if (ret != 0)
+				flow_error_print(out, "destroy", ret, &error, NULL);
+			else
+				ret = flow_table_forget(course[i].id, out);
+		}
+		if (ret != 0) {
+			err = ret;   /* still in the table, and on the NIC: try again later */
+			continue;
+		}
 		course[i].serial = 0;
 		n++;
-		if (flow == NULL)   /* software mode: the table removed it */
-			continue;
-		/* Step 7: the NIC forgets the rule; RSS alone decides again. */
-		memset(&error, 0, sizeof(error));
-		ret = rte_flow_destroy(flow_table_port(), flow, &error);
-		if (ret != 0) {
-			flow_error_print(out, "destroy", ret, &error, NULL);
-			err = ret;
-		}
 	}
 	fprintf(out, "course destroy: %u rule(s) destroyed\n", n);
 	return err;
 }
 
-bool
-flow_blocks_only(void)
+unsigned int
+flow_blocks_in_table(bool *https, bool *drop)
 {
+	unsigned int others = 0;
 	const char *text;
 	int id;
 
+	*https = *drop = false;
 	for (id = 0; id < FLOW_MAX_RULES; id++) {
 		text = flow_table_rule_text(id);
-		if (text != NULL && strcmp(text, FLOW_BLOCK_HTTPS_TEXT) != 0 &&
-		    strcmp(text, FLOW_BLOCK_DROP_TEXT) != 0)
-			return false;
+		if (text == NULL)
+			continue;
+		if (strcmp(text, FLOW_BLOCK_HTTPS_TEXT) == 0)
+			*https = true;
+		else if (strcmp(text, FLOW_BLOCK_DROP_TEXT) == 0)
+			*drop = true;
+		else
+			others++;
 	}
-	return true;
+	return others;
 }

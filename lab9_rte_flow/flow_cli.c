@@ -97,7 +97,8 @@ flow_cli_query(const char *s, FILE *out)
 		return -EINVAL;
 	}
 	id = strtol(w[first], &end, 10);
-	if (end != w[first] + len[first] || id < 0) {
+	/* Bounded before the cast: a huge id must not wrap round to a real one. */
+	if (end != w[first] + len[first] || id < 0 || id >= FLOW_MAX_RULES) {
 		fprintf(out, "flow query: '%.*s' is not a rule id (see 'flow list')\n",
 			(int)len[first], w[first]);
 		return -EINVAL;
@@ -149,7 +150,7 @@ flow_cli_flow(const char *s, FILE *out)
 			return -EINVAL;
 		}
 		id = alen ? strtol(a, &end, 10) : -1;
-		if (alen == 0 || end != a + alen || id < 0) {
+		if (alen == 0 || end != a + alen || id < 0 || id >= FLOW_MAX_RULES) {
 			fprintf(out, "flow destroy: '%.*s' is not a rule id (see 'flow list')\n",
 				(int)alen, a);
 			return -EINVAL;

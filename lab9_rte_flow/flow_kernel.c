@@ -17,7 +17,7 @@
 #include "flow_lab.h"
 
 /* Loaded as a module, or built in, in the kernel that runs this program. */
-bool
+static bool
 flow_kernel_has_module(const char *name)
 {
 	char path[256], line[256];
@@ -80,11 +80,7 @@ flow_rule_has_action(const struct flow_rule *r, enum rte_flow_action_type type)
 	return false;
 }
 
-/*
- * TAP in DPDK 22.11 crashes when it is asked for an RSS action on a kernel
- * without cls_bpf (it does not check that the BPF classifier was created);
- * with cls_bpf it fails cleanly. Refuse before the PMD gets there.
- */
+/* The actions TAP's rte_flow lacks, named after it refused a rule that has them. */
 void
 flow_kernel_tap_hint(const char *driver, const struct flow_rule *r, FILE *out)
 {
@@ -106,6 +102,11 @@ flow_kernel_tap_hint(const char *driver, const struct flow_rule *r, FILE *out)
 				"--fallback software (the CPU applies it)\n", missing[i].what);
 }
 
+/*
+ * TAP in DPDK 22.11 crashes when it is asked for an RSS action on a kernel
+ * without cls_bpf (it does not check that the BPF classifier was created);
+ * with cls_bpf it fails cleanly. Refuse before the PMD gets there.
+ */
 int
 flow_kernel_tap_rss_guard(const char *driver, const struct flow_rule *r,
 		struct rte_flow_error *e)

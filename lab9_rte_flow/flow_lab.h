@@ -132,8 +132,6 @@ void flow_error_set(struct rte_flow_error *e, int err, enum rte_flow_error_type 
 
 /* flow_kernel.c: what the running kernel gives the TAP PMD. */
 
-/* Loaded as a module, or built in. */
-bool flow_kernel_has_module(const char *name);
 /* "sch_multiq cls_flower" or "" when every module TAP's flow support uses is there. */
 void flow_kernel_tap_missing(char *buf, size_t len);
 /*
@@ -200,11 +198,13 @@ int flow_table_destroy(int id, FILE *out);
 /*
  * For rules created on the port outside the table (flow_blocks.c, the
  * course's code): adopt enters one, with its rte_flow handle, and returns
- * its id; take removes entry id and hands its handle back (NULL in software
- * mode) for the caller to rte_flow_destroy(). serial is 0 for an empty id.
+ * its id; flow gives the handle back (NULL in software mode or for an empty
+ * id) for the caller to rte_flow_destroy(), and forget then removes the
+ * entry, once the NIC no longer has the rule. serial is 0 for an empty id.
  */
 int flow_table_adopt(struct flow_rule *rule, struct rte_flow *flow, FILE *out);
-struct rte_flow *flow_table_take(int id, FILE *out);
+struct rte_flow *flow_table_flow(int id);
+int flow_table_forget(int id, FILE *out);
 unsigned int flow_table_serial(int id);
 /* The text of rule id as written, NULL for an empty id. */
 const char *flow_table_rule_text(int id);
@@ -311,8 +311,11 @@ struct flow_rule *flow_block_drop_spoofed(void);
 int flow_blocks_create(FILE *out);
 /* "course destroy" (step 7): rte_flow_destroy() on those still in force. */
 int flow_blocks_destroy(FILE *out);
-/* True when every installed rule is one of the two (as C or as text): steps 5-6 apply. */
-bool flow_blocks_only(void);
+/*
+ * Which of the two are installed (as C or as text), and how many other rules:
+ * the steps 5-6 checks are those of the course's rules in force.
+ */
+unsigned int flow_blocks_in_table(bool *https, bool *drop);
 
 /* flow_cli.c: --interactive. */
 

@@ -276,13 +276,21 @@ flow_table_serial(int id)
 }
 
 struct rte_flow *
-flow_table_take(int id, FILE *out)
+flow_table_flow(int id)
 {
-	struct rte_flow *flow = table.entries[id].flow;
+	if (id < 0 || id >= FLOW_MAX_RULES || table.entries[id].rule == NULL)
+		return NULL;
+	return table.entries[id].flow;
+}
 
+int
+flow_table_forget(int id, FILE *out)
+{
+	if (id < 0 || id >= FLOW_MAX_RULES || table.entries[id].rule == NULL)
+		return -ENOENT;
 	free(flow_entry_unlink(id));
 	flow_reserve_update(table.nb_entries > 0, out);
-	return flow;
+	return 0;
 }
 
 int

@@ -12,7 +12,8 @@
 # (lab9_rte_flow/course_patterns.rules) with traffic, on the software path
 # (8 virtual queues, a pcap), row by row against the table.
 # Exit 0 when the checks PASS with the rules in force, the spread returns
-# after destroy, and every step-8 row lands where the table says. BUILD_DIR overrides ./build; LAB9_DEMO_MODE=native|uml|software
+# after destroy, and every step-8 row lands where the table says.
+# BUILD_DIR overrides ./build; LAB9_DEMO_MODE=native|uml|software
 # forces a path.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,7 +23,9 @@ PROG=$(find "$BUILD_DIR" -name lab9_flow_classifier -type f -perm -u+x 2>/dev/nu
 GEN="/usr/bin/python3 $ROOT/scripts/gen_traffic.py"
 MIX=https=100,http=100,dns=100,spoofed=50
 STEP8_MIX=https=40,http=20,dns=20,voip=30,arp=20,vxlan=25,gtpu=35,blocked=15
-TAP_QUEUES=$(pkg-config --modversion libdpdk 2>/dev/null | awk -F. '{ print ($1 >= 23 ? 8 : 4) }')
+# RTE_MP_MAX_FD_NUM is 8 up to 24.07 and 253 from 24.11: TAP's queue pairs at most.
+TAP_QUEUES=$(pkg-config --modversion libdpdk 2>/dev/null |
+	awk -F. '{ print ($1 > 24 || ($1 == 24 && $2 >= 11)) ? 8 : 4 }')
 
 die() { echo "demo-lab9: $*" >&2; exit 1; }
 [ -n "$PROG" ] ||
@@ -50,7 +53,12 @@ inner() {
 		"$ROOT/scripts/labenv.sh" clean "demo_lab9_$$" >/dev/null 2>&1' EXIT
 	for i in $(seq 200); do
 		grep -q "ready:" "$work/out.log" && break
-		kill -0 $pid 2>/dev/null || { cat "$work/out.log"; return 1; }
+		if ! kill -0 $pid 2>/dev/null; then
+			cat "$work/out.log"
+			trap - EXIT
+			rm -rf "$work"
+			return 1
+		fi
 		sleep 0.1
 	done
 	grep -E "^(flow mode|keeping)" "$work/out.log"
@@ -97,7 +105,8 @@ inner() {
 	echo
 	# The course's rules as C (lab9_rte_flow/flow_blocks.c): rte_flow_validate(),
 	# then rte_flow_create(). "flow create 0 RULE" takes the same rules as text.
-	echo "--- step 2-3, 6: validate and create the HTTPS rule and the 10/8 drop rule (course create)"
+	echo "--- step 2-3, 6: validate and create the HTTPS rule and the 10/8 drop rule" \
+		"(course create)"
 	cmd "course create"
 	step "step 5-6: HTTPS on queue 0 only, spoofed 10/8 dropped" 2
 	with_rules=$out
@@ -129,7 +138,8 @@ inner() {
 		echo "demo-lab9: after destroy every queue should carry traffic again"
 		return 1
 	fi
-	echo "demo-lab9: OK ($mode path): every state PASSes its checks; destroy brought the spread back"
+	echo "demo-lab9: OK ($mode path): every state PASSes its checks; destroy brought" \
+		"the spread back"
 }
 
 # Step 8 on TAP (called inside inner, whose session it uses): each row of the
@@ -138,7 +148,8 @@ inner() {
 patterns_on_tap() {
 	local row n=0 taken=() res rc=0
 	echo
-	echo "--- step 8 on the hardware path: each row of the course's table tried on TAP (--rxq $TAP_QUEUES)"
+	echo "--- step 8 on the hardware path: each row of the course's table tried on TAP" \
+		"(--rxq $TAP_QUEUES)"
 	while IFS= read -r row; do
 		case "$row" in ''|'#'*) continue ;; esac
 		n=$((n + 1))
@@ -158,7 +169,8 @@ patterns_on_tap() {
 	trap - EXIT
 	"$ROOT/scripts/labenv.sh" clean "demo_lab9_$$" >/dev/null 2>&1 || true
 	if [ ${#taken[@]} -gt 0 ]; then
-		/usr/bin/python3 "$ROOT/scripts/lab9_patterns.py" "$work/report.json" "$work/out.log" \
+		/usr/bin/python3 "$ROOT/scripts/lab9_patterns.py" "$work/report.json" \
+			"$work/out.log" \
 			"$STEP8_MIX" "$(IFS=,; echo "${taken[*]}")" || rc=1
 	else
 		echo "step 8: TAP took none of the rows here"
@@ -172,13 +184,15 @@ step8() {
 	local work prefix=demo_lab9_p8_$$ rc=0
 	work=$(mktemp -d /tmp/demo-lab9-p8.XXXXXX)
 	echo
-	echo "--- step 8: the course's flow rule patterns (lab9_rte_flow/course_patterns.rules), software path, --rxq 8"
+	echo "--- step 8: the course's flow rule patterns" \
+		"(lab9_rte_flow/course_patterns.rules), software path, --rxq 8"
 	$GEN --pcap "$work/p8.pcap" --mix "$STEP8_MIX" --seed 8 | tr '\n' ' '
 	echo
 	# The pcap is replayed once at start; then the ARP rule's COUNT is read at the prompt.
 	(sleep 3; echo "flow query 0 2 count"; sleep 0.5; echo "quit") |
 		"$PROG" -l 0-1 --no-pci --no-huge -m 256 --file-prefix="$prefix" \
-		--vdev="net_pcap0,rx_pcap=$work/p8.pcap,tx_pcap=$work/p8.out" -- --fallback software \
+		--vdev="net_pcap0,rx_pcap=$work/p8.pcap,tx_pcap=$work/p8.out" -- \
+		--fallback software \
 		--rxq 8 --rules "$ROOT/lab9_rte_flow/course_patterns.rules" --interactive \
 		--report "$work/p8.json" >"$work/p8.log" 2>&1 || rc=$?
 	"$ROOT/scripts/labenv.sh" clean "$prefix" >/dev/null 2>&1 || true
@@ -223,7 +237,8 @@ if [ -z "$mode" ]; then
 fi
 rc=0
 case "$mode" in
-native) { inner hardware course -l 0-1 && inner hardware patterns -l 0-1; } || rc=1 ;;
+native) inner hardware course -l 0-1 || rc=1
+	inner hardware patterns -l 0-1 || rc=1 ;;
 uml) UML_TIMEOUT=${UML_TIMEOUT:-120} "$ROOT/scripts/labenv.sh" uml-run \
 	env BUILD_DIR="$BUILD_DIR" "$0" --inner hardware --no-huge -m 256 --lcores=0@0,1@0 || rc=$? ;;
 software) inner software course -l 0-1 || rc=$? ;;

@@ -33,6 +33,8 @@ def patterns_on_tap(t, cl, send):
         hint = ("count" not in row and "mark" not in row) or "TAP's rte_flow has no" in out
         t.check("FAILED" in out and "rte_flow_error" in out and hint,
                 f"step 8 row {n}: TAP refuses it and says why", out)
+    t.check({1, 2} <= taken, "step 8: TAP takes rows 1 (drop 1.2.3.4) and 2 (VoIP -> 2)",
+            f"taken {sorted(taken)}")
     sent = u.gen_traffic(t, send, seed=18, edge=False, mix=STEP8_MIX)
     expect = sent["total"] - (sent["blocked"] if 1 in taken else 0)
     m, total = cl.wait_total(expect)
