@@ -52,7 +52,8 @@ llc_kib() {
 		lv=$(cat "$d/level")
 		size=$(sed -E 's/K$//; s/^([0-9]+)M$/\1*1024/' "$d/size")
 		size=$((size))
-		if [ "$lv" -gt "$level" ] || { [ "$lv" -eq "$level" ] && [ "$size" -gt "$best" ]; }; then
+		if [ "$lv" -gt "$level" ] ||
+		   { [ "$lv" -eq "$level" ] && [ "$size" -gt "$best" ]; }; then
 			level=$lv
 			best=$size
 		fi
@@ -60,48 +61,68 @@ llc_kib() {
 	echo "$best"
 }
 
-# Pages of 2 MiB the labs need on this machine, with the reason on stderr:
-# the pools and rings of two labs at a time (meson runs two tests at once),
-# plus, on every NUMA node, numa_check's pointer chase of 8 x the LLC. Never
-# more than a quarter of the memory, so the rest of the machine keeps room.
+# Pages of 2 MiB the labs need on each NUMA node, one number per node, with
+# the reason on stderr: on node 0 the pools and rings of two labs at a time
+# (meson runs two tests at once), and on every node numa_check's pointer
+# chase of 8 x the LLC. The chase gets at most a quarter of the memory, so
+# the rest of the machine keeps room (numa_check then says its buffer is short).
 hugepages_needed() {
-	local llc nodes labs_mib chase_mib want_mib cap_mib total_mib mib
+	local llc llc_mib nodes labs_mib chase_mib cap_mib total_mib n
 	llc=$(llc_kib)
 	nodes=$(ls -d /sys/devices/system/node/node[0-9]* 2>/dev/null | wc -l)
 	[ "$nodes" -ge 1 ] || nodes=1
 	labs_mib=$HUGEPAGES_LABS_MIB
 	# 32 MiB when the LLC is unknown: numa_check assumes the same.
-	chase_mib=$(( 8 * (llc > 0 ? (llc + 1023) / 1024 : 32) + 16 ))
-	want_mib=$(( labs_mib + nodes * chase_mib ))
+	llc_mib=$(( llc > 0 ? (llc + 1023) / 1024 : 32 ))
+	chase_mib=$(( 8 * llc_mib + 16 ))
 	total_mib=$(( $(awk '/^MemTotal:/ {print $2}' /proc/meminfo) / 1024 ))
-	cap_mib=$(( total_mib / 4 ))
-	mib=$(( want_mib < cap_mib ? want_mib : cap_mib ))
-	echo "labenv: hugepages: $labs_mib MiB for the labs' pools and rings + $nodes node(s) x" \
-		"$chase_mib MiB for the latency chase (8 x the $(( llc / 1024 )) MiB LLC + 16)" \
-		"= $want_mib MiB$( [ "$mib" -lt "$want_mib" ] && echo ", capped at a quarter of" \
-		"the $total_mib MiB of memory (the chase will use a smaller buffer and say so)" );" \
-		"$(( total_mib - mib )) MiB left for other programs" >&2
-	echo $(( (mib + 1) / 2 ))
+	cap_mib=$(( total_mib / 4 / nodes ))
+	echo "labenv: hugepages: $labs_mib MiB on node 0 for the labs' pools and rings +" \
+		"$chase_mib MiB on each of $nodes node(s) for the latency chase (8 x the" \
+		"$llc_mib MiB LLC$( [ "$llc" -gt 0 ] || echo ", assumed" ) + 16)$(
+		[ "$chase_mib" -le "$cap_mib" ] || echo ", the chase capped at $cap_mib MiB a" \
+		"node (a quarter of the $total_mib MiB of memory)" )" >&2
+	[ "$chase_mib" -le "$cap_mib" ] || chase_mib=$cap_mib
+	for n in $(seq 0 $((nodes - 1))); do
+		echo $(( ((n == 0 ? labs_mib : 0) + chase_mib + 1) / 2 ))
+	done
+}
+
+# Reserves pages on node N (sysfs), or overall when the machine has no node folders.
+hugepages_reserve_node() {
+	local node=$1 want=$2 f
+	f=/sys/devices/system/node/node$node/hugepages/hugepages-2048kB/nr_hugepages
+	[ -w "$f" ] || f=/proc/sys/vm/nr_hugepages
+	[ "$(cat "$f")" -ge "$want" ] && return 0
+	need_root "reserving $want hugepages on node $node"
+	echo "$want" > "$f"
+	[ "$(cat "$f")" -ge "$want" ] ||
+		echo "labenv: only $(cat "$f") of $want hugepages could be reserved on node $node" \
+			"(memory fragmented?)" >&2
 }
 
 cmd_hugepages() {
-	local want=${1:-} have
-	[ -n "$want" ] || want=$(hugepages_needed)
-	[[ "$want" =~ ^[0-9]+$ ]] || die "hugepages: '$want' is not a page count"
-	have=$(cat /proc/sys/vm/nr_hugepages)
-	if [ "$have" -lt "$want" ]; then
-		need_root "reserving $want hugepages"
-		echo "$want" > /proc/sys/vm/nr_hugepages
-		have=$(cat /proc/sys/vm/nr_hugepages)
-		[ "$have" -ge "$want" ] ||
-			echo "labenv: only $have of $want hugepages could be reserved (memory fragmented?)" >&2
+	local want=${1:-} n=0 pages
+	if [ -n "$want" ]; then
+		[[ "$want" =~ ^[0-9]+$ ]] || die "hugepages: '$want' is not a page count"
+		if [ "$(cat /proc/sys/vm/nr_hugepages)" -lt "$want" ]; then
+			need_root "reserving $want hugepages"
+			echo "$want" > /proc/sys/vm/nr_hugepages
+		fi
+	else
+		for pages in $(hugepages_needed); do
+			hugepages_reserve_node "$n" "$pages"
+			n=$((n + 1))
+		done
 	fi
 	if [ -z "$(hugetlbfs_mounts)" ]; then
 		need_root "mounting hugetlbfs"
 		mkdir -p /dev/hugepages
 		mount -t hugetlbfs nodev /dev/hugepages
 	fi
-	echo "labenv: $have hugepages of 2 MiB reserved, $(awk '/HugePages_Free/ {print $2}' /proc/meminfo) free, hugetlbfs on $(hugetlbfs_mounts | tr '\n' ' ')"
+	echo "labenv: $(cat /proc/sys/vm/nr_hugepages) hugepages of 2 MiB reserved," \
+		"$(awk '/HugePages_Free/ {print $2}' /proc/meminfo) free, hugetlbfs on" \
+		"$(hugetlbfs_mounts | tr '\n' ' ')"
 }
 
 # A primary holds a POSIX write lock on PREFIX/config for as long as it lives.

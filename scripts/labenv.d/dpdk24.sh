@@ -22,7 +22,8 @@
 #   DPDK24_MIRROR   the Debian mirror (default: the host's, else deb.debian.org)
 #
 # Exit status of run: CMD's; 125 if the root is not ready (setup says why).
-# setup exits 77 when Debian's packages cannot be reached (meson's "skipped").
+# setup exits 77 when Debian's mirror cannot be reached (meson's "skipped"),
+# 1 when debootstrap fails with it reachable.
 
 DPDK24_ROOT=${DPDK24_ROOT:-/var/lib/dpdk-labs/trixie}
 DPDK24_SUITE=trixie
@@ -60,20 +61,31 @@ dpdk24_setup() {
 	need_root "making the Debian 13 root"
 	command -v debootstrap >/dev/null || cmd_deps
 	mirror=$(dpdk24_mirror)
+	# An unreachable mirror is the host's lack (77: skipped); anything after is a failure.
+	if ! wget -q -T 20 -O /dev/null "$mirror/dists/$DPDK24_SUITE/Release"; then
+		echo "dpdk24: Debian's packages cannot be reached ($mirror/dists/$DPDK24_SUITE):" \
+			"no Debian 13 root (DPDK24_MIRROR names another mirror)" >&2
+		exit 77
+	fi
+	# Only a folder this tool made (its marker inside) or an empty one is removed.
+	if [ -d "$DPDK24_ROOT" ] && [ ! -f "$DPDK24_ROOT/.labenv-root" ] &&
+	   [ ! -f "$DPDK24_ROOT/.labenv-ready" ] && [ -n "$(ls -A "$DPDK24_ROOT")" ]; then
+		dpdk24_die "$DPDK24_ROOT exists and is not a root made by labenv: move it away" \
+			"or set DPDK24_ROOT"
+	fi
+	rm -rf "$DPDK24_ROOT"
+	mkdir -p "$DPDK24_ROOT"
+	touch "$DPDK24_ROOT/.labenv-root"
 	log=$(mktemp)
 	echo "dpdk24: making a Debian 13 ($DPDK24_SUITE) root at $DPDK24_ROOT from $mirror" \
 		"(a few minutes, once)"
-	rm -rf "$DPDK24_ROOT"
-	mkdir -p "$(dirname "$DPDK24_ROOT")"
 	if ! debootstrap --variant=minbase --include="$(IFS=,; echo "${DPDK24_PACKAGES[*]}")" \
 		"$DPDK24_SUITE" "$DPDK24_ROOT" "$mirror" >"$log" 2>&1; then
 		tail -n 5 "$log" >&2
 		rm -f "$log"
-		rm -rf "$DPDK24_ROOT"
-		# No packages reachable is the host's lack, not the project's failure.
-		echo "dpdk24: debootstrap of $DPDK24_SUITE from $mirror failed (is the mirror" \
-			"reachable? DPDK24_MIRROR names another)" >&2
-		exit 77
+		echo "dpdk24: debootstrap of $DPDK24_SUITE from $mirror failed (above); the" \
+			"half-made root stays at $DPDK24_ROOT for a look, and setup starts over" >&2
+		exit 1
 	fi
 	rm -f "$log"
 	# The chroot's apt caches are not needed once the packages are in.
@@ -88,19 +100,25 @@ dpdk24_version() {
 }
 
 dpdk24_run() {
-	local missing here
+	local missing here top
 	[ $# -gt 0 ] || { echo "usage: labenv.sh dpdk24 run CMD..." >&2; exit 2; }
 	[ "${1:-}" = "--" ] && shift
 	missing=$(dpdk24_missing)
 	[ -z "$missing" ] || dpdk24_die "$missing"
 	need_root "running in the Debian 13 root"
+	# The project folder is bound in whole; CMD starts where the caller is, inside it.
+	top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)
 	here=$(pwd -P)
+	case "$here/" in
+	"$top"/*) ;;
+	*) dpdk24_die "run it from inside the project folder $top (here: $here)" ;;
+	esac
 	mkdir -p /run/dpdk
 	# The mounts are made inside the new namespace: nothing outlives CMD.
 	exec unshare --mount --propagation private -- /bin/bash -c '
 		set -e
-		root=$1 here=$2
-		shift 2
+		root=$1 top=$2 here=$3
+		shift 3
 		mount --rbind /proc "$root/proc"
 		mount --rbind /sys "$root/sys"
 		mount --rbind /dev "$root/dev"
@@ -108,11 +126,12 @@ dpdk24_run() {
 			mkdir -p "$root$m"
 			mountpoint -q "$root$m" || mount --bind "$m" "$root$m"
 		done
-		mkdir -p "$root/run/dpdk" "$root$here"
+		mkdir -p "$root/run/dpdk" "$root$top"
 		mount --bind /run/dpdk "$root/run/dpdk"
-		mount --rbind "$here" "$root$here"
+		mount --rbind "$top" "$root$top"
 		cp -L /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
-		exec chroot "$root" /usr/bin/env -C "$here" "$@"' dpdk24 "$DPDK24_ROOT" "$here" "$@"
+		exec chroot "$root" /usr/bin/env -C "$here" "$@"' dpdk24 "$DPDK24_ROOT" "$top" \
+		"$here" "$@"
 }
 
 cmd_dpdk24() {
