@@ -19,8 +19,8 @@
 /*
  * Control threads (unpinned from the data-plane lcores): 23.11 replaced
  * rte_ctrl_thread_create() (pthread, void * result) with
- * rte_thread_create_control() (rte_thread_t, uint32_t result), and 24.11
- * removed the old one. A thread body is declared
+ * rte_thread_create_control() (rte_thread_t, uint32_t result) and removed
+ * the old one. A thread body is declared
  *	static LAB_CTRL_THREAD_RET body(void *arg) { ...; return LAB_CTRL_THREAD_DONE; }
  */
 #if RTE_VERSION >= RTE_VERSION_NUM(23, 11, 0, 0)
@@ -64,7 +64,7 @@ lab_ctrl_thread_join(struct lab_ctrl_thread *t)
 }
 #endif
 
-/* Telemetry: 23.03 renamed the unsigned dictionary value; 24.11 deprecates the old name. */
+/* Telemetry: 23.03 renamed the unsigned dictionary value and deprecated the old name. */
 #if RTE_VERSION >= RTE_VERSION_NUM(23, 3, 0, 0)
 #define lab_tel_data_add_dict_uint rte_tel_data_add_dict_uint
 #else
