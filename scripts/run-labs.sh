@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: BSD-3-Clause
 #
 # Runs the course end to end on virtual devices: sets up what is missing,
-# builds, then runs each lab's demo script and prints its short report.
+# builds, then runs each lab's demo script and prints its short report, and
+# ends with the table of the course's claims checked on this machine
+# (./scripts/check-claims.sh).
 #   ./scripts/run-labs.sh             every lab
 #   ./scripts/run-labs.sh lab8 numa   only those
 set -euo pipefail
@@ -45,4 +47,11 @@ for lab in "${labs[@]}"; do
 	esac
 done
 echo "labs: $passed passed, $failed failed"
+
+# Last, what the course claims against what this machine shows (the whole run only).
+if [ $# -eq 0 ]; then
+	echo
+	echo "================ the course's claims, checked here ================"
+	./scripts/check-claims.sh --json "$BUILD_DIR/claims.json" || failed=$((failed + 1))
+fi
 [ "$failed" -eq 0 ]

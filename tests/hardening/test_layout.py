@@ -33,7 +33,7 @@ def tree_files(src):
 
 
 def c_files(src):
-    pats = [f"{d}/*.[ch]" for d in FOLDERS] + ["tests/*/*.[ch]", "fuzz/*.c"]
+    pats = [f"{d}/*.[ch]" for d in FOLDERS] + ["claims/*.[ch]", "tests/*/*.[ch]", "fuzz/*.c"]
     return sorted(os.path.relpath(p, src) for pat in pats
                   for p in glob.glob(os.path.join(src, pat)))
 
