@@ -39,8 +39,9 @@
 #include "lab_mempool.h"
 #include "lab_opts.h"
 #include "lab_port.h"
-#include "lab8_shared.h"
+#include "lab8_policy.h"
 #include "lab8_primary.h"
+#include "lab8_shared.h"
 
 #define LAB8_DEFAULT_RXQ     4
 #define LAB8_DEFAULT_RING    4096
@@ -53,6 +54,7 @@ struct primary_opts {
 	uint32_t ring_size;
 	uint32_t nb_mbufs;
 	bool status;
+	const char *policy;      /* --policy FILE: FLOW_TABLE's entries */
 };
 
 static struct primary_opts opts = {
@@ -72,6 +74,8 @@ static struct rte_mempool *pool;
 static struct rte_ring *rings[LAB8_ROLE_MAX];
 /* Mbufs the secondaries are done with: this process frees them (see lab8_shared.h). */
 static struct rte_ring *done_rings[LAB8_ROLE_MAX];
+/* FLOW_TABLE, when --policy is given: the enterprise secondaries look it up by name. */
+static struct rte_hash *flow_table;
 
 static void
 usage(const char *prog)
@@ -82,9 +86,10 @@ usage(const char *prog)
 		"second half -> %s\n"
 		"  --ring-size N   entries per ring, 64-65536 (default %u)\n"
 		"  --mbufs N       mbufs in %s, 1024-1048576 (default %u)\n"
-		"  --no-status     no per-second status line\n",
+		"  --no-status     no per-second status line\n"
+		"  --policy FILE   lines 'A.B.C.D allow|deny' (# comments) into the rte_hash %s\n",
 		prog, LAB8_MAX_QUEUES, LAB8_DEFAULT_RXQ, LAB8_RING_ENTERPRISE, LAB8_RING_MOBILITY,
-		LAB8_DEFAULT_RING, LAB8_MBUF_POOL, LAB8_DEFAULT_MBUFS);
+		LAB8_DEFAULT_RING, LAB8_MBUF_POOL, LAB8_DEFAULT_MBUFS, LAB8_FLOW_TABLE);
 }
 
 static int
@@ -96,6 +101,7 @@ parse_args(int argc, char **argv)
 		{ "ring-size", required_argument, NULL, 'r' },
 		{ "mbufs", required_argument, NULL, 'm' },
 		{ "no-status", no_argument, NULL, 's' },
+		{ "policy", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -128,6 +134,11 @@ parse_args(int argc, char **argv)
 			break;
 		case 's':
 			opts.status = false;
+			break;
+		case 'P':
+			if (lab_check_readable("--policy", optarg) < 0)
+				return -EINVAL;
+			opts.policy = optarg;
 			break;
 		case 'h':
 			usage(argv[0]);
@@ -222,6 +233,16 @@ create_shared_objects(void)
 				rte_strerror(rte_errno));
 			return -rte_errno;
 		}
+	}
+	if (opts.policy != NULL) {
+		unsigned int nb;
+
+		/* On the port's socket, where the enterprise pollers belong (lab numa). */
+		flow_table = lab8_policy_load(opts.policy, socket, &nb);
+		if (flow_table == NULL)
+			return -EINVAL;
+		printf("lab8_primary: %s: %u address(es) from %s, on socket %d\n",
+			LAB8_FLOW_TABLE, nb, opts.policy, socket);
 	}
 	return create_info(socket);
 }
@@ -433,10 +454,12 @@ main(int argc, char **argv)
 		;
 	lab8_print_final(&primary);
 	lab_port_close(opts.port_id);
+	rte_hash_free(flow_table);
 	rte_eal_cleanup();
 	return 0;
 
 fail:
+	rte_hash_free(flow_table);
 	rte_eal_cleanup();
 	return 1;
 }

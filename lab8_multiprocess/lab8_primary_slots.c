@@ -98,10 +98,13 @@ fold_slot(struct lab8_primary *p, unsigned int s, uint64_t stranded)
 	struct lab8_slot *slot = &p->info->slots[s];
 	struct lab8_role_counters *rc = &p->info->role[slot->role < LAB8_ROLE_MAX ?
 		slot->role : 0];
+	unsigned int v;
 
 	release_queues(p, s);
 	rte_seqlock_write_lock(&p->fold_lock);
 	rc->packets += slot->counters.freed;
+	for (v = 0; v < LAB8_VERDICT_MAX; v++)
+		rc->policy[v] += slot->counters.policy[v];
 	if (slot->direct)
 		rc->direct_rx += slot->counters.taken;
 	rc->stranded += stranded;

@@ -27,6 +27,7 @@ struct totals {
 	uint64_t drops;
 	uint64_t role_packets[LAB8_ROLE_MAX];
 	uint64_t direct_rx;
+	uint64_t policy[LAB8_VERDICT_MAX];
 	unsigned int attached;
 	unsigned int pool_size;
 	unsigned int pool_avail;
@@ -38,7 +39,7 @@ totals_get(const struct lab8_primary *p, struct totals *t)
 {
 	const struct lab8_info *info = p->info;
 	uint32_t sn;
-	unsigned int s, r;
+	unsigned int s, r, v;
 	uint16_t q;
 
 	do {
@@ -53,6 +54,8 @@ totals_get(const struct lab8_primary *p, struct totals *t)
 				__ATOMIC_RELAXED);
 			t->role_packets[r] = info->role[r].packets;
 			t->direct_rx += info->role[r].direct_rx;
+			for (v = 0; v < LAB8_VERDICT_MAX; v++)
+				t->policy[v] += info->role[r].policy[v];
 		}
 		for (s = 0; s < LAB8_MAX_SECONDARIES; s++) {
 			const struct lab8_slot *slot = &info->slots[s];
@@ -67,6 +70,9 @@ totals_get(const struct lab8_primary *p, struct totals *t)
 					__atomic_load_n(&slot->counters.freed, __ATOMIC_RELAXED);
 			if (slot->direct)
 				t->direct_rx += __atomic_load_n(&slot->counters.taken,
+					__ATOMIC_RELAXED);
+			for (v = 0; v < LAB8_VERDICT_MAX; v++)
+				t->policy[v] += __atomic_load_n(&slot->counters.policy[v],
 					__ATOMIC_RELAXED);
 		}
 	} while (rte_seqlock_read_retry(&p->fold_lock, sn));
@@ -92,6 +98,10 @@ telemetry_stats(const char *cmd __rte_unused, const char *params __rte_unused,
 	lab_tel_data_add_dict_uint(d, "enterprise_packets", t.role_packets[LAB8_ROLE_ENTERPRISE]);
 	lab_tel_data_add_dict_uint(d, "mobility_packets", t.role_packets[LAB8_ROLE_MOBILITY]);
 	lab_tel_data_add_dict_uint(d, "secondaries_attached", t.attached);
+	/* FLOW_TABLE's verdicts, as the enterprise secondaries counted them. */
+	lab_tel_data_add_dict_uint(d, "policy_allow", t.policy[LAB8_VERDICT_ALLOW]);
+	lab_tel_data_add_dict_uint(d, "policy_deny", t.policy[LAB8_VERDICT_DENY]);
+	lab_tel_data_add_dict_uint(d, "policy_miss", t.policy[LAB8_VERDICT_MISS]);
 	return 0;
 }
 

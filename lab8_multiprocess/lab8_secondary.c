@@ -35,6 +35,7 @@
 #include "lab_log.h"
 #include "lab_opts.h"
 #include "lab_pkt.h"
+#include "lab8_policy.h"
 #include "lab8_shared.h"
 #include "lab8_secondary.h"
 
@@ -57,6 +58,8 @@ static struct rte_ring *ring;
 /* Ring mode: where processed mbufs go back to the primary (see lab8_shared.h). */
 static struct rte_ring *done_ring;
 static struct lab8_slot *slot;
+/* Enterprise role: FLOW_TABLE, when the primary has a --policy (else NULL). */
+static const struct rte_hash *flow_table;
 
 /* The primary-death watch: the main loop and the watch thread both set watch.gone. */
 static struct lab8_watch watch;
@@ -150,6 +153,11 @@ print_counters(const char *why)
 		" other), %" PRIu64 " printed, %" PRIu64 " bursts, %.1f%% of polls empty\n",
 		lab8_role_name(opts.role), why, local.freed, local.ipv4, local.non_ipv4,
 		local.printed, local.bursts, polls ? 100.0 * empty_polls / polls : 0.0);
+	if (flow_table != NULL)
+		printf("lab8_secondary %s: %s verdicts: %" PRIu64 " allow, %" PRIu64 " deny, %"
+			PRIu64 " miss\n", lab8_role_name(opts.role), LAB8_FLOW_TABLE,
+			local.policy[LAB8_VERDICT_ALLOW], local.policy[LAB8_VERDICT_DENY],
+			local.policy[LAB8_VERDICT_MISS]);
 }
 
 /* Leaves without touching shared memory again: the mapping may be stale. */
@@ -172,6 +180,7 @@ static void
 publish(void)
 {
 	struct lab8_slot_counters *c = &slot->counters;
+	unsigned int v;
 
 	__atomic_store_n(&c->taken, local.taken, __ATOMIC_RELAXED);
 	__atomic_store_n(&c->freed, local.freed, __ATOMIC_RELAXED);
@@ -179,6 +188,8 @@ publish(void)
 	__atomic_store_n(&c->non_ipv4, local.non_ipv4, __ATOMIC_RELAXED);
 	__atomic_store_n(&c->printed, local.printed, __ATOMIC_RELAXED);
 	__atomic_store_n(&c->bursts, local.bursts, __ATOMIC_RELAXED);
+	for (v = 0; v < LAB8_VERDICT_MAX; v++)
+		__atomic_store_n(&c->policy[v], local.policy[v], __ATOMIC_RELAXED);
 }
 
 /* Reads every packet's source address; prints one line per sampled packet. */
@@ -199,6 +210,7 @@ process_burst(struct rte_mbuf **pkts, uint16_t n, uint64_t *countdown)
 	for (i = 0; i < n && i < PREFETCH_AHEAD; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 	for (i = 0; i < n; i++) {
+		enum lab8_verdict verdict = LAB8_VERDICT_MISS;
 		struct lab_pkt_info pi;
 		enum lab_pkt_class cls;
 		char src[16], dst[16];
@@ -211,15 +223,21 @@ process_burst(struct rte_mbuf **pkts, uint16_t n, uint64_t *countdown)
 			local.ipv4++;
 		else
 			local.non_ipv4++;
+		if (flow_table != NULL && pi.has_ipv4) {
+			verdict = lab8_policy_lookup(flow_table, pi.src_ip);
+			local.policy[verdict]++;
+		}
 		if (opts.quiet || --*countdown != 0)
 			continue;
 		*countdown = opts.sample;
 		cls = lab_pkt_class_of(ret, &pi);
 		if (pi.has_ipv4)
-			printf("%s: src=%s dst=%s class=%s len=%u\n", role,
+			printf("%s: src=%s dst=%s class=%s len=%u%s%s\n", role,
 				lab_ipv4_str(pi.src_ip, src, sizeof(src)),
 				lab_ipv4_str(pi.dst_ip, dst, sizeof(dst)),
-				lab_pkt_class_name(cls), rte_pktmbuf_pkt_len(pkts[i]));
+				lab_pkt_class_name(cls), rte_pktmbuf_pkt_len(pkts[i]),
+				flow_table ? " verdict=" : "",
+				flow_table ? lab8_verdict_name(verdict) : "");
 		else
 			printf("%s: src=- ethertype=0x%04x class=%s len=%u\n", role,
 				pi.ether_type, lab_pkt_class_name(cls),
@@ -390,6 +408,13 @@ attach(void)
 			return -ENOENT;
 		}
 	}
+	/*
+	 * The course's SASE-DP policy, shared by name. Its lookups compute the
+	 * hash here (lab8_policy_lookup()): the table's own hash function
+	 * pointer is an address in the primary's executable.
+	 */
+	if (opts.role == LAB8_ROLE_ENTERPRISE)
+		flow_table = rte_hash_find_existing(LAB8_FLOW_TABLE);
 	ret = lab8_slot_claim(info, &opts, &slot);
 	if (ret < 0)
 		return ret;
@@ -431,6 +456,10 @@ print_attached(void)
 	if (!opts.watch)
 		printf("lab8_secondary %s: --no-watch: nothing checks whether the primary lives\n",
 			lab8_role_name(opts.role));
+	if (flow_table != NULL)
+		printf("lab8_secondary %s: %s found by name (rte_hash_find_existing): %d "
+			"address(es); every IPv4 source is looked up\n", lab8_role_name(opts.role),
+			LAB8_FLOW_TABLE, rte_hash_count(flow_table));
 	fflush(stdout);
 }
 

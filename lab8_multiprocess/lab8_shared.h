@@ -54,7 +54,7 @@
 
 /* "LAB8" and a layout version: a secondary built from another layout refuses. */
 #define LAB8_INFO_MAGIC      0x4c414238u
-#define LAB8_INFO_VERSION    1u
+#define LAB8_INFO_VERSION    2u
 
 #define LAB8_BURST           32
 #define LAB8_MAX_QUEUES      16
@@ -77,6 +77,14 @@ enum lab8_role {
 	LAB8_ROLE_ENTERPRISE,
 	LAB8_ROLE_MOBILITY,
 	LAB8_ROLE_MAX
+};
+
+/* What FLOW_TABLE (lab8_policy.h) says of a source address. */
+enum lab8_verdict {
+	LAB8_VERDICT_ALLOW,
+	LAB8_VERDICT_DENY,
+	LAB8_VERDICT_MISS,       /* the source is not in the table */
+	LAB8_VERDICT_MAX
 };
 
 enum lab8_primary_state {
@@ -108,6 +116,7 @@ struct lab8_slot_counters {
 	uint64_t non_ipv4;
 	uint64_t printed;
 	uint64_t bursts;
+	uint64_t policy[LAB8_VERDICT_MAX];   /* FLOW_TABLE verdicts, enterprise only */
 } __rte_cache_aligned;
 
 struct lab8_slot {
@@ -138,6 +147,7 @@ struct lab8_role_counters {
 	uint64_t direct_rx;      /* of which received directly from a queue */
 	uint64_t stranded;       /* mbufs killed secondaries held in flight */
 	uint64_t departed;
+	uint64_t policy[LAB8_VERDICT_MAX];   /* their FLOW_TABLE verdicts */
 } __rte_cache_aligned;
 
 struct lab8_info {
