@@ -105,6 +105,7 @@ fold_slot(struct lab8_primary *p, unsigned int s, uint64_t stranded)
 	rc->packets += slot->counters.freed;
 	for (v = 0; v < LAB8_VERDICT_MAX; v++)
 		rc->policy[v] += slot->counters.policy[v];
+	rc->gtpu += slot->counters.gtpu;
 	if (slot->direct)
 		rc->direct_rx += slot->counters.taken;
 	rc->stranded += stranded;

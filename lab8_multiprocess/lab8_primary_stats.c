@@ -28,6 +28,7 @@ struct totals {
 	uint64_t role_packets[LAB8_ROLE_MAX];
 	uint64_t direct_rx;
 	uint64_t policy[LAB8_VERDICT_MAX];
+	uint64_t gtpu;
 	unsigned int attached;
 	unsigned int pool_size;
 	unsigned int pool_avail;
@@ -56,6 +57,7 @@ totals_get(const struct lab8_primary *p, struct totals *t)
 			t->direct_rx += info->role[r].direct_rx;
 			for (v = 0; v < LAB8_VERDICT_MAX; v++)
 				t->policy[v] += info->role[r].policy[v];
+			t->gtpu += info->role[r].gtpu;
 		}
 		for (s = 0; s < LAB8_MAX_SECONDARIES; s++) {
 			const struct lab8_slot *slot = &info->slots[s];
@@ -74,6 +76,7 @@ totals_get(const struct lab8_primary *p, struct totals *t)
 			for (v = 0; v < LAB8_VERDICT_MAX; v++)
 				t->policy[v] += __atomic_load_n(&slot->counters.policy[v],
 					__ATOMIC_RELAXED);
+			t->gtpu += __atomic_load_n(&slot->counters.gtpu, __ATOMIC_RELAXED);
 		}
 	} while (rte_seqlock_read_retry(&p->fold_lock, sn));
 	/* Packets a direct-queue secondary received came from the port too. */
@@ -102,6 +105,8 @@ telemetry_stats(const char *cmd __rte_unused, const char *params __rte_unused,
 	lab_tel_data_add_dict_uint(d, "policy_allow", t.policy[LAB8_VERDICT_ALLOW]);
 	lab_tel_data_add_dict_uint(d, "policy_deny", t.policy[LAB8_VERDICT_DENY]);
 	lab_tel_data_add_dict_uint(d, "policy_miss", t.policy[LAB8_VERDICT_MISS]);
+	/* GTP-U G-PDUs the secondaries parsed (the mobility role's 5G traffic). */
+	lab_tel_data_add_dict_uint(d, "gtpu_packets", t.gtpu);
 	return 0;
 }
 

@@ -190,6 +190,7 @@ publish(void)
 	__atomic_store_n(&c->bursts, local.bursts, __ATOMIC_RELAXED);
 	for (v = 0; v < LAB8_VERDICT_MAX; v++)
 		__atomic_store_n(&c->policy[v], local.policy[v], __ATOMIC_RELAXED);
+	__atomic_store_n(&c->gtpu, local.gtpu, __ATOMIC_RELAXED);
 }
 
 /* Reads every packet's source address; prints one line per sampled packet. */
@@ -213,7 +214,7 @@ process_burst(struct rte_mbuf **pkts, uint16_t n, uint64_t *countdown)
 		enum lab8_verdict verdict = LAB8_VERDICT_MISS;
 		struct lab_pkt_info pi;
 		enum lab_pkt_class cls;
-		char src[16], dst[16];
+		char src[16], dst[16], teid[24];
 		int ret;
 
 		if (i + PREFETCH_AHEAD < n)
@@ -227,15 +228,20 @@ process_burst(struct rte_mbuf **pkts, uint16_t n, uint64_t *countdown)
 			verdict = lab8_policy_lookup(flow_table, pi.src_ip);
 			local.policy[verdict]++;
 		}
+		local.gtpu += pi.has_gtpu;
 		if (opts.quiet || --*countdown != 0)
 			continue;
 		*countdown = opts.sample;
 		cls = lab_pkt_class_of(ret, &pi);
+		if (pi.has_gtpu)
+			snprintf(teid, sizeof(teid), " teid=%u", pi.tunnel_id);
+		else
+			teid[0] = '\0';
 		if (pi.has_ipv4)
-			printf("%s: src=%s dst=%s class=%s len=%u%s%s\n", role,
+			printf("%s: src=%s dst=%s class=%s len=%u%s%s%s\n", role,
 				lab_ipv4_str(pi.src_ip, src, sizeof(src)),
 				lab_ipv4_str(pi.dst_ip, dst, sizeof(dst)),
-				lab_pkt_class_name(cls), rte_pktmbuf_pkt_len(pkts[i]),
+				lab_pkt_class_name(cls), rte_pktmbuf_pkt_len(pkts[i]), teid,
 				flow_table ? " verdict=" : "",
 				flow_table ? lab8_verdict_name(verdict) : "");
 		else

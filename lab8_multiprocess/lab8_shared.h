@@ -117,6 +117,7 @@ struct lab8_slot_counters {
 	uint64_t printed;
 	uint64_t bursts;
 	uint64_t policy[LAB8_VERDICT_MAX];   /* FLOW_TABLE verdicts, enterprise only */
+	uint64_t gtpu;           /* GTP-U G-PDUs seen (their TEID is printed) */
 } __rte_cache_aligned;
 
 struct lab8_slot {
@@ -148,6 +149,7 @@ struct lab8_role_counters {
 	uint64_t stranded;       /* mbufs killed secondaries held in flight */
 	uint64_t departed;
 	uint64_t policy[LAB8_VERDICT_MAX];   /* their FLOW_TABLE verdicts */
+	uint64_t gtpu;
 } __rte_cache_aligned;
 
 struct lab8_info {

@@ -1,13 +1,14 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: BSD-3-Clause
-"""Lab 8, SASE-DP policy: --policy FILE becomes the rte_hash FLOW_TABLE in
-the primary; the enterprise secondary finds it by name and looks up every
-IPv4 source. The verdict counts (printed lines, exit counters, /lab8/stats)
-equal the policy applied to what gen_traffic.py sent. The secondary is
-another executable than the primary and runs with ASLR: a lookup through the
-table's own hash function pointer (rte_hash_lookup) would land in the
-secondary's memory at the primary's address; this test would see that as a
-crash or as wrong verdicts. Bad policy lines are refused with their number."""
+"""Lab 8, SASE-DP policy and 5G traffic: --policy FILE becomes the rte_hash
+FLOW_TABLE in the primary; the enterprise secondary finds it by name and looks
+up every IPv4 source. The verdict counts (printed lines, exit counters,
+/lab8/stats) equal the policy applied to what gen_traffic.py sent. The
+secondary is another executable than the primary and runs with ASLR: a lookup
+through the table's own hash function pointer (rte_hash_lookup) would land in
+the secondary's memory at the primary's address; this test would see that as
+a crash or as wrong verdicts. GTP-U packets are printed with their TEID and
+counted in gtpu_packets. Bad policy lines are refused with their number."""
 
 import os
 import signal
@@ -23,7 +24,7 @@ with open("/proc/sys/kernel/randomize_va_space") as f:
 t.check(aslr != "0", f"ASLR is on (randomize_va_space={aslr}): executables and libraries "
         "are mapped at different addresses in each process")
 
-pcap, sent, total = l8.gen_traffic(t, "https=60,http=60,dns=60", seed=41)
+pcap, sent, total = l8.gen_traffic(t, "https=60,http=60,dns=60,gtpu=30", seed=41)
 queues = l8.per_queue(sent)
 files = l8.split_pcap(t, pcap)
 ent_sent = [src for _, src in queues[0] + queues[1]]
@@ -44,7 +45,7 @@ if not l8.started(t, prim, "primary with --policy"):
 t.check(f"FLOW_TABLE: {len(allow) + len(deny)} address(es) from {policy}" in prim.output(),
         "the primary says how many addresses FLOW_TABLE holds", prim.output()[-600:])
 ent = l8.secondary(t, p, "1", "enterprise")
-mob = l8.secondary(t, p, "2@1", "mobility", ["--quiet"])
+mob = l8.secondary(t, p, "2@1", "mobility")
 l8.started(t, ent, "enterprise")
 l8.started(t, mob, "mobility")
 t.check("FLOW_TABLE found by name" in ent.output(), "the enterprise secondary finds FLOW_TABLE",
@@ -69,8 +70,16 @@ t.check(len(lines) == len(ent_sent) and all(seen.get(src) == {v} for src, v in w
         "\n".join(lines[:8]))
 t.check(f"FLOW_TABLE verdicts: {expect['allow']} allow, {expect['deny']} deny, "
         f"{expect['miss']} miss" in out, "the secondary's exit counters agree", out[-500:])
+t.check(s is not None and s.get("gtpu_packets") == sum(c == "gtpu" for c, _ in sent),
+        "/lab8/stats: gtpu_packets = the GTP-U packets sent", str(s))
 t.check(mob.stop(signal.SIGINT) == 0 and "verdict=" not in mob.output(),
         "the mobility secondary does not use the policy")
+gtp_lines = [line for line in (out + mob.output()).splitlines()
+             if line.startswith(("enterprise: src=", "mobility: src=")) and "class=gtpu" in line]
+t.check(len(gtp_lines) == sum(c == "gtpu" for c, _ in sent) and
+        all(" teid=1234" in line for line in gtp_lines),
+        "every GTP-U line carries its TEID (teid=1234, gen_traffic.py's default)",
+        "\n".join(gtp_lines[:4]))
 t.check(prim.stop(signal.SIGINT) == 0, "primary exits 0")
 
 # Bad lines: refused with the line number and what is wrong, nothing left running.
