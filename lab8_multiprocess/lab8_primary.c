@@ -415,7 +415,7 @@ main(int argc, char **argv)
 			"prefix. Start secondaries with lab8_secondary, or pick another "
 			"--file-prefix.",
 			lab_file_prefix());
-		rte_eal_cleanup();
+		lab_eal_cleanup();
 		return 1;
 	}
 	if (parse_args(argc, argv) < 0)
@@ -455,11 +455,11 @@ main(int argc, char **argv)
 	lab8_print_final(&primary);
 	lab_port_close(opts.port_id);
 	rte_hash_free(flow_table);
-	rte_eal_cleanup();
+	lab_eal_cleanup();
 	return 0;
 
 fail:
 	rte_hash_free(flow_table);
-	rte_eal_cleanup();
+	lab_eal_cleanup();
 	return 1;
 }
