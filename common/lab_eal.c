@@ -15,6 +15,7 @@
 
 #include "lab_eal.h"
 #include "lab_log.h"
+#include "lab_mempool.h"
 
 volatile sig_atomic_t lab_force_quit;
 
@@ -69,6 +70,7 @@ lab_pdump_start(void)
 int
 lab_eal_init(int argc, char **argv, const char *log_name)
 {
+	unsigned int nb_linked_ops = lab_mempool_ops_linked();
 	int consumed;
 	int ret;
 
@@ -85,6 +87,7 @@ lab_eal_init(int argc, char **argv, const char *log_name)
 		fprintf(stderr, "%s: cannot register log type: %s\n", log_name, strerror(-ret));
 		return ret;
 	}
+	lab_mempool_ops_warn_linked(nb_linked_ops);
 	ret = lab_signals_install();
 	if (ret < 0) {
 		LAB_LOG(ERR, "cannot install signal handlers: %s", strerror(-ret));

@@ -182,6 +182,7 @@ create_info(int socket)
 	info->nb_txq = opts.nb_rxq;
 	info->ring_size = rte_ring_get_capacity(rings[0]);
 	info->nb_mbufs = opts.nb_mbufs;
+	snprintf(info->pool_ops, sizeof(info->pool_ops), "%s", lab_mempool_ops_name(pool));
 	for (role = 0; role < LAB8_ROLE_MAX; role++) {
 		info->role_queue_first[role] = UINT16_MAX;
 		info->role_queue_last[role] = 0;
