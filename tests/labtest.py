@@ -77,11 +77,14 @@ def gen_traffic(t, args, timeout=120):
 
 # DPDK's capture tools are secondaries. dpdk-dumpcap builds its own EAL
 # arguments, with no --no-pci: it would scan the machine's own PCI NIC. A mount
-# namespace with an empty /sys/bus/pci/devices shows it none. stdbuf: their
-# progress lines are printf()s, which a pipe or file would otherwise hold back.
-_CAPTURE_TOOL = ["unshare", "--mount", "sh", "-c",
-                 'mount -t tmpfs none /sys/bus/pci/devices && exec "$@"', "sh",
-                 "stdbuf", "-oL"]
+# namespace with an empty /sys/bus/pci/devices shows it none; /sys is made
+# private first, so the empty folder never shows outside (unshare's own
+# --propagation private fails in the DPDK 24.11 root, whose / is no mount
+# point). stdbuf: their progress lines are printf()s, which a pipe or file
+# would otherwise hold back.
+_CAPTURE_TOOL = ["unshare", "--mount", "--propagation", "unchanged", "sh", "-c",
+                 "mount --make-rprivate /sys && mount -t tmpfs none /sys/bus/pci/devices && "
+                 'exec "$@"', "sh", "stdbuf", "-oL"]
 
 
 def dumpcap(t, prefix, out, cpu, args=()):
