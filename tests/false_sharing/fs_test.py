@@ -32,7 +32,7 @@ def run_bench(t, app, lcores="0-1", tag="", timeout=60):
 
 
 def table_rows(output):
-    """The table's rows as dicts: layout label, op, lcores, stride."""
+    """The table's rows as dicts: layout label, op, lcores, stride, spread, status."""
     rows, in_table = [], False
     for line in output.splitlines():
         if line.startswith("layout "):
@@ -43,7 +43,7 @@ def table_rows(output):
                 break
             f = line.split()
             rows.append({"layout": f[0], "op": f[1], "lcores": int(f[2]),
-                         "stride": int(f[3])})
+                         "stride": int(f[3]), "spread": f[-2], "status": f[-1]})
     return rows
 
 
