@@ -39,7 +39,8 @@ static void
 fs_usage(const char *prog)
 {
 	printf("Usage: %s [EAL options] -- [--layouts LIST] [--op rmw|atomic] [--stride-sweep]\n"
-		"       [--iterations N] [--repeat R] [--max-spread PCT] [--csv FILE] [--json FILE]\n"
+		"       [--iterations N] [--repeat R] [--max-spread PCT] [--csv FILE]"
+		" [--json FILE]\n"
 		"  --layouts LIST   comma-separated: packed,padded,guard128,per_lcore,shared"
 		" (default: all)\n"
 		"  --op OP          rmw (volatile load+add+store, default)"

@@ -11,7 +11,6 @@
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -139,7 +138,7 @@ fs_same_place(double a, double b)
 }
 
 /*
- * Whether the two writers still sit where the banner's ping-pong found
+ * Whether the two writers still sit where the pass's ping-pong found
  * them. A quick ping-pong first; if it disagrees, the full one again (a
  * quick one can be slowed by a stall). *moved: the full one disagreed
  * too; with may_move, it becomes the new reference.
@@ -182,12 +181,12 @@ fs_reset_rows(struct fs_case **rows, unsigned int n)
 
 /*
  * One pass: cfg->repeat rounds over the rows, each round at the reference
- * place. The first pass (may_move) starts over where a move of the vCPUs
- * takes the writers, up to FS_MAX_RESTARTS times; otherwise a round after
- * a move is skipped, and a row with fewer runs than asked says so.
+ * place. A move of the vCPUs starts the pass over where it took the
+ * writers, up to FS_MAX_RESTARTS times; after that a round after a move
+ * is skipped, and a row with fewer runs than asked says so (MOVED).
  */
 static int
-fs_pass(struct fs_config *cfg, struct fs_case **rows, unsigned int n, bool may_move)
+fs_pass(struct fs_config *cfg, struct fs_case **rows, unsigned int n)
 {
 	unsigned int i, kept = 0, round, restarts = 0;
 	bool moved;
@@ -197,10 +196,10 @@ fs_pass(struct fs_config *cfg, struct fs_case **rows, unsigned int n, bool may_m
 	for (round = 0; kept < cfg->repeat && round < FS_ROUNDS_FACTOR * cfg->repeat;
 			round++) {
 		if (cfg->transfer_ns >= 0) {
-			ret = fs_check_place(cfg, may_move && restarts < FS_MAX_RESTARTS, &moved);
+			ret = fs_check_place(cfg, restarts < FS_MAX_RESTARTS, &moved);
 			if (ret < 0)
 				return ret;
-			if (moved && may_move && restarts < FS_MAX_RESTARTS) {
+			if (moved && restarts < FS_MAX_RESTARTS) {
 				restarts++;
 				kept = 0;
 				fs_reset_rows(rows, n);
@@ -235,6 +234,9 @@ fs_summarise(const struct fs_config *cfg, struct fs_case *c)
 	unsigned int n = c->nb_runs, i;
 
 	if (n == 0) {
+		c->ns_med = c->ns_min = c->ns_max = 0;
+		c->cyc_med = c->cyc_min = c->cyc_max = 0;
+		c->mops_med = c->overlap_min = 0;
 		c->spread = -1;
 		c->stable = false;
 		return;
@@ -328,7 +330,7 @@ fs_measure_again(struct fs_config *cfg, struct fs_case *cases, unsigned int nb)
 		ret = fs_measure_transfer(FS_TRANSFER_ROUNDS, FS_PINGPONG_REPEAT,
 			&cfg->transfer_ns, &cfg->transfer_lcore);
 	if (ret == 0)
-		ret = fs_pass(cfg, rows, nb, true);
+		ret = fs_pass(cfg, rows, nb);
 	for (i = 0; i < n && ret == 0; i++)
 		fs_summarise(cfg, &trial[i]);
 	better = ret == 0 && fs_pass_badness(cfg, trial, nb) < fs_pass_badness(cfg, cases, nb);
@@ -366,7 +368,7 @@ fs_measure(struct fs_config *cfg, struct fs_case *cases, unsigned int nb)
 	for (i = 0; i < nb; i++)
 		rows[i] = &cases[i];
 	if (ret == 0)
-		ret = fs_pass(cfg, rows, nb, true);
+		ret = fs_pass(cfg, rows, nb);
 	if (ret < 0)
 		return ret;
 	for (i = 0; i < nb; i++)

@@ -230,7 +230,8 @@ fs_write_json(FILE *f, const struct fs_config *cfg, const struct fs_case *cases,
 		fprintf(f, "%.1f", cfg->transfer_ns);
 	else
 		fprintf(f, "null");
-	fprintf(f, ", \"vcpu_moves\": %u, \"passes\": %u, \"kept_pass\": %u,\n \"disturbed\": {\"preempted\": %u, \"stalled\": %u,"
+	fprintf(f, ", \"vcpu_moves\": %u, \"passes\": %u, \"kept_pass\": %u,\n"
+		" \"disturbed\": {\"preempted\": %u, \"stalled\": %u,"
 		" \"steal\": %u, \"overlap\": %u}}\n", cfg->moves, cfg->passes, cfg->kept_pass,
 		cfg->disturbed.preempted,
 		cfg->disturbed.stalled, cfg->disturbed.stolen, cfg->disturbed.apart);
