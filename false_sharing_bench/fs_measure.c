@@ -24,9 +24,14 @@
 #include "fs_bench.h"
 
 #define FS_WARMUP_MIN 10000
-/* The quick check before each round that the vCPUs have not moved. */
+/*
+ * The quick check before each round that the vCPUs have not moved, and
+ * the closer look when it disagrees: many short ping-pongs, as the
+ * fastest of them is one that nothing else interrupted.
+ */
 #define FS_PROBE_ROUNDS 1000
 #define FS_PROBE_REPEAT 3
+#define FS_RECHECK_REPEAT 20
 /* Times a move of the vCPUs may start the first pass over at the new place. */
 #define FS_MAX_RESTARTS 2
 /* Rounds one pass may take, per round asked: the rest were skipped (moved). */
@@ -139,8 +144,8 @@ fs_same_place(double a, double b)
 
 /*
  * Whether the two writers still sit where the pass's ping-pong found
- * them. A quick ping-pong first; if it disagrees, the full one again (a
- * quick one can be slowed by a stall). *moved: the full one disagreed
+ * them. A quick ping-pong first; if it disagrees, a closer look (a quick
+ * one can be slowed by a preemption or a stall). *moved: the full one disagreed
  * too; with may_move, it becomes the new reference.
  */
 static int
@@ -154,7 +159,7 @@ fs_check_place(struct fs_config *cfg, bool may_move, bool *moved)
 	ret = fs_measure_transfer(FS_PROBE_ROUNDS, FS_PROBE_REPEAT, &ns, &worker);
 	if (ret < 0 || fs_same_place(ns, cfg->transfer_ns))
 		return ret;
-	ret = fs_measure_transfer(FS_TRANSFER_ROUNDS, FS_PINGPONG_REPEAT, &ns, &worker);
+	ret = fs_measure_transfer(FS_PROBE_ROUNDS, FS_RECHECK_REPEAT, &ns, &worker);
 	if (ret < 0 || fs_same_place(ns, cfg->transfer_ns))
 		return ret;
 	*moved = true;

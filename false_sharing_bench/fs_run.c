@@ -28,6 +28,10 @@
 
 #include "fs_bench.h"
 
+/* A ping-pong's time limit, and the turn that tells the worker to stop early. */
+#define FS_PINGPONG_MAX_MS 20
+#define FS_PINGPONG_STOP UINT64_MAX
+
 /* Increments between two TSC reads that look for gaps (stalls) in a writer's loop. */
 #define FS_CHUNK 4096
 
@@ -248,17 +252,23 @@ fs_writer(void *arg)
 
 /*
  * The worker's half of the ping-pong: turn 1 says it is awake (so its
- * wake-up is not timed), then it answers every even turn with the next.
+ * wake-up is not timed), then it answers every even turn with the next,
+ * until the main lcore's rounds are done or it says FS_PINGPONG_STOP.
  */
 static int
 fs_pong(void *arg __rte_unused)
 {
 	uint64_t i;
 
+	uint64_t turn;
+
 	__atomic_store_n(&fs_pingpong.turn, 1, __ATOMIC_RELEASE);
 	for (i = 1; i <= fs_pingpong_rounds; i++) {
-		while (__atomic_load_n(&fs_pingpong.turn, __ATOMIC_ACQUIRE) != 2 * i)
+		while ((turn = __atomic_load_n(&fs_pingpong.turn, __ATOMIC_ACQUIRE)) != 2 * i) {
+			if (turn == FS_PINGPONG_STOP)
+				return 0;
 			rte_pause();
+		}
 		__atomic_store_n(&fs_pingpong.turn, 2 * i + 1, __ATOMIC_RELEASE);
 	}
 	return 0;
@@ -271,12 +281,16 @@ fs_pong(void *arg __rte_unused)
  * the two cores sit: a few ns for SMT siblings, tens within one L3, about
  * 100 ns or more across L3 complexes or sockets. Returns ns one way
  * (the fastest of repeat ping-pongs of rounds turns: noise only ever adds
- * time) and the worker's lcore, or a negative errno.
+ * time) and the worker's lcore, or a negative errno. A ping-pong stops
+ * after FS_PINGPONG_MAX_MS with the turns made so far: on a loaded machine
+ * the other thread may not run for milliseconds at a time, and each turn
+ * would wait for it.
  */
 int
 fs_measure_transfer(unsigned int rounds, unsigned int repeat, double *ns_one_way,
 		unsigned int *worker_lcore)
 {
+	uint64_t budget = rte_get_tsc_hz() / 1000 * FS_PINGPONG_MAX_MS;
 	unsigned int worker = rte_get_next_lcore(-1, 1, 0);
 	unsigned int r;
 	uint64_t i, start;
@@ -301,8 +315,15 @@ fs_measure_transfer(unsigned int rounds, unsigned int repeat, double *ns_one_way
 			__atomic_store_n(&fs_pingpong.turn, 2 * i, __ATOMIC_RELEASE);
 			while (__atomic_load_n(&fs_pingpong.turn, __ATOMIC_ACQUIRE) != 2 * i + 1)
 				rte_pause();
+			/* Between turns, so the worker is waiting for the next one. */
+			if (i % 64 == 0 && rte_rdtsc() - start > budget) {
+				__atomic_store_n(&fs_pingpong.turn, FS_PINGPONG_STOP,
+					__ATOMIC_RELEASE);
+				break;
+			}
 		}
-		ns = (double)(fs_tsc_end() - start) * 1e9 / rte_get_tsc_hz() / rounds / 2;
+		ns = (double)(fs_tsc_end() - start) * 1e9 / rte_get_tsc_hz() /
+			RTE_MIN(i, (uint64_t)rounds) / 2;
 		if (*ns_one_way < 0 || ns < *ns_one_way)
 			*ns_one_way = ns;
 		ret = rte_eal_wait_lcore(worker);
