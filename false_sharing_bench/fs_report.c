@@ -94,19 +94,21 @@ fs_print_checks(const struct fs_config *cfg, const struct fs_case *cases, unsign
 		reruns += cases[i].reruns;
 		dirty += cases[i].nb_runs - cases[i].clean_runs;
 	}
-	printf("# clean: runs with no writer preempted, stalled (TSC gap > %u us) or robbed "
-		"by the host (steal in /proc/stat%s), and >= %.0f%% overlap; %u disturbed runs "
-		"were run again (up to %u attempts; preempted %u, stalled %u, steal %u, "
-		"overlap %u)%s\n", FS_STALL_US, cfg->steal_known ? "" : ": unreadable here",
-		FS_MIN_OVERLAP * 100, reruns, FS_MAX_ATTEMPTS, d->preempted, d->stalled,
+	printf("# clean: runs most of whose slices had no writer preempted, stalled (TSC gap > "
+		"%u us) or robbed by the host (steal in /proc/stat%s), and >= %.0f%% overlap; "
+		"%u disturbed slices were run again (up to %u attempts; preempted %u, stalled "
+		"%u, steal %u, overlap %u)%s\n", FS_STALL_US,
+		cfg->steal_known ? "" : ": unreadable here", FS_MIN_OVERLAP * 100, reruns,
+		FS_MAX_ATTEMPTS, d->preempted, d->stalled,
 		d->stolen, d->apart, dirty ? ": rows with unclean runs measured a busy "
 		"machine, not the layout" : "");
 	printf("# spread: (max - min) / median of a row's runs without the fastest and "
 		"slowest %u%% (none below 10 runs); min..max above are of all runs\n",
 		FS_TRIM_PCT);
 	printf("# status: ok = spread <= %.0f%%; NOISY = more; MOVED = the host moved a vCPU "
-		"so often that runs are missing. While a row is not ok, all rows are measured "
-		"again, up to %u passes: %u made, pass %u shown (the fewest rows not ok)\n",
+		"so often that runs are missing. While a row is not ok (and most runs were "
+		"clean), all rows are measured again, up to %u passes: %u made, pass %u shown "
+		"(the fewest rows not ok)\n",
 		cfg->max_spread, FS_MAX_PASSES, cfg->passes, cfg->kept_pass);
 }
 

@@ -42,15 +42,17 @@ def load_json(path, what):
 
 
 def check_passes(doc, what):
-    """Another pass while a row is not ok, up to 3; the kept one is one of them."""
+    """Another pass while a row is not ok and most runs were clean, up to 3; the
+    kept one is one of them."""
     rows = doc.get("results", [])
     passes, kept = doc.get("passes"), doc.get("kept_pass")
     t.check(isinstance(passes, int) and 1 <= passes <= MAX_PASSES and
             isinstance(kept, int) and 1 <= kept <= passes,
             f"{what}: 1 <= kept_pass <= passes <= {MAX_PASSES}", f"{passes} {kept}")
+    busy = sum(r.get("clean_runs", 0) for r in rows) * 2 <= sum(r.get("runs", 0) for r in rows)
     if any(not r.get("stable") for r in rows):
-        t.check(passes == MAX_PASSES, f"{what}: a row not ok, so all {MAX_PASSES} passes "
-                "were made", f"passes {passes}")
+        t.check(passes == MAX_PASSES or busy, f"{what}: a row not ok, so all {MAX_PASSES} "
+                "passes were made, unless most runs shown were disturbed", f"passes {passes}")
     else:
         t.check(kept == passes, f"{what}: every row ok, so no pass after the kept one",
                 f"passes {passes}, kept {kept}")
@@ -147,18 +149,28 @@ t.check(len(table) == len(results) and
 t.check("# spread:" in out and "# status:" in out and "# clean:" in out,
         "the table says how spread, status and clean are defined")
 
-# 10 runs: the fastest and slowest run are left out of the spread; with the
-# default --max-spread, a row above it means all 3 passes were made.
+# 10 runs: the fastest and slowest run are left out of the spread.
 ten = os.path.join(t.workdir, "ten.json")
 REPEAT = 10
-rc, out = run_bench(t, ["--layouts", "padded", "--iterations", "20000", "--repeat",
-                        "10", "--json", ten], tag="ten", timeout=90)
+rc, out = run_bench(t, ["--layouts", "padded", "--iterations", "20000", "--repeat", "10",
+                        "--max-spread", "1000", "--json", ten], tag="ten")
 t.check(rc == 0, "--repeat 10 exits 0", f"exit code {rc}")
 doc = load_json(ten, "ten")
+for r in doc.get("results", []):
+    check_spread(r, f"ten {r.get('layout')}", 1000.0, 10)
+check_passes(doc, "ten")
+
+# Without --max-spread the limit is 20%; one run has no spread, so one pass.
+one = os.path.join(t.workdir, "one.json")
+REPEAT = 1
+rc, out = run_bench(t, ["--layouts", "padded", "--iterations", "20000", "--repeat", "1",
+                        "--json", one], tag="one")
+t.check(rc == 0, "--repeat 1 exits 0", f"exit code {rc}")
+doc = load_json(one, "one")
 t.check(doc.get("max_spread_pct") == 20.0, "JSON: default --max-spread is 20",
         str(doc.get("max_spread_pct")))
 for r in doc.get("results", []):
-    check_spread(r, f"ten {r.get('layout')}", 20.0, 10)
-check_passes(doc, "ten")
+    check_spread(r, f"one {r.get('layout')}", 20.0, 10)
+check_passes(doc, "one")
 
 t.done()
