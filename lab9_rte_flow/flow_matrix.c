@@ -43,36 +43,41 @@ flow_matrix_poll(unsigned int lcore)
 	return mx;
 }
 
-/* Classify a burst: the queue it landed on (hardware) or the software verdict. */
-void
-flow_matrix_count_burst(struct flow_matrix *mx, uint16_t queue, struct rte_mbuf **bufs, uint16_t n,
-		bool software)
+/*
+ * Classify a burst: the queue it landed on (hardware) or the software
+ * verdicts, all of the burst's at once (rte_acl takes bursts), timed as one.
+ */
+static void
+flow_matrix_count_chunk(struct flow_matrix *mx, uint16_t queue, struct rte_mbuf **bufs,
+		uint16_t n, bool software)
 {
-	struct flow_soft_verdict v;
+	struct flow_soft_verdict v[FLOW_BURST];
 	struct flow_queue_counts *qc;
 	enum lab_pkt_class cls;
 	uint64_t t0;
 	uint16_t i;
 
-	if (software)
+	if (software) {
 		flow_table_soft_begin();
+		t0 = rte_rdtsc();
+		flow_table_soft_classify_burst(bufs, n, v);
+		mx->classify_cycles += rte_rdtsc() - t0;
+		flow_table_soft_end();
+		mx->classified += n;
+	}
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = bufs[i];
 
 		cls = lab_pkt_classify(m);
 		if (software) {
-			t0 = rte_rdtsc();
-			flow_table_soft_classify(m, &v);
-			mx->classify_cycles += rte_rdtsc() - t0;
-			mx->classified++;
-			if (v.drop) {
+			if (v[i].drop) {
 				mx->soft_dropped++;
 				continue;
 			}
-			qc = &mx->queue[v.queue % FLOW_MAX_QUEUES];
-			if (v.marked) {
+			qc = &mx->queue[v[i].queue % FLOW_MAX_QUEUES];
+			if (v[i].marked) {
 				qc->marked++;
-				qc->last_mark = v.mark;
+				qc->last_mark = v[i].mark;
 			}
 		} else {
 			qc = &mx->queue[queue];
@@ -83,9 +88,19 @@ flow_matrix_count_burst(struct flow_matrix *mx, uint16_t queue, struct rte_mbuf 
 		}
 		qc->class_packets[cls]++;
 	}
-	if (software)
-		flow_table_soft_end();
 	rte_pktmbuf_free_bulk(bufs, n);
+}
+
+void
+flow_matrix_count_burst(struct flow_matrix *mx, uint16_t queue, struct rte_mbuf **bufs, uint16_t n,
+		bool software)
+{
+	uint16_t done, k;
+
+	for (done = 0; done < n; done += k) {
+		k = RTE_MIN((uint16_t)(n - done), (uint16_t)FLOW_BURST);
+		flow_matrix_count_chunk(mx, queue, bufs + done, k, software);
+	}
 }
 
 /* Sum over the rx lcores. */

@@ -20,10 +20,8 @@
 
 #include "flow_lab.h"
 
-#define FLOW_MAX_JUMPS 8
 /* Limits the software table shares with TAP so a rule means the same on both. */
 #define FLOW_SOFT_MAX_PRIORITY 4094
-#define FLOW_SOFT_MAX_GROUP 15
 
 /* The 40-byte Toeplitz key most NICs use by default (Microsoft's RSS spec). */
 static const uint8_t flow_rss_key[40] = {
@@ -208,11 +206,7 @@ flow_soft_rss_hash(const struct rte_mbuf *m)
 	return rte_softrss(tuple, 3, flow_rss_key);
 }
 
-/*
- * Applies one matching rule's actions. Returns true when the search ends
- * here, false to go on (PASSTHRU, or JUMP with *group updated).
- */
-static bool
+bool
 flow_soft_apply(const struct flow_rule *r, const struct rte_mbuf *m,
 		struct flow_soft_verdict *v, uint32_t *group, bool *jumped)
 {
@@ -264,11 +258,7 @@ flow_soft_classify(struct flow_soft_rule *rules, unsigned int nb_rules,
 	unsigned int i, jumps = 0;
 	bool jumped;
 
-	v->drop = false;
-	v->marked = false;
-	v->mark = 0;
-	v->queue = -1;
-	v->rule_id = -1;
+	flow_soft_verdict_init(v);
 again:
 	/* rules[] is sorted by group, priority, then creation order. */
 	for (i = 0; i < nb_rules; i++) {

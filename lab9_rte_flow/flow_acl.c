@@ -1,0 +1,748 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The software fallback compiled: the rules of each group become one
+ * rte_acl context, searched for a whole burst at once. A packet is first
+ * reduced to a fixed key (which headers it has, then the header fields the
+ * rule syntax names), and each rule to value/mask pairs over that key, so
+ * one trie walk replaces flow_soft.c's rule-by-rule walk, with the same
+ * decisions: lower priority number first, then creation order, groups in
+ * order, JUMP, and PASSTHRU through rte_acl's categories. A rule the key
+ * cannot hold exactly is refused (flow_acl_check()), never matched wrongly.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_acl.h>
+#include <rte_common.h>
+#include <rte_errno.h>
+#include <rte_ether.h>
+#include <rte_flow.h>
+#include <rte_mbuf.h>
+
+#include "flow_lab.h"
+
+/* The shape byte: which headers the packet has, found as flow_soft.c walks them. */
+#define KEY_ETH   0x01   /* a whole Ethernet header */
+#define KEY_VLAN1 0x02   /* then at least 1, 2, 3 VLAN or QinQ tags: one bit each */
+#define KEY_TCP   0x40   /* after the L3 header: 20 bytes of TCP, or 8 of UDP */
+#define KEY_UDP   0x80
+#define KEY_IPV4  0x10   /* after the last tag: IPv4 (version 4, IHL >= 5), or IPv6 */
+#define KEY_IPV6  0x20
+/* The tunnel byte: after UDP to the tunnel's well-known port, its 8-byte header. */
+#define KEY_VXLAN 0x01
+#define KEY_GTPU  0x02
+
+#define KEY_TAGS 2       /* VLAN items a rule may have (QinQ); the key counts 3 */
+#define KEY_VLAN(n) (KEY_VLAN1 << ((n) - 1))   /* "at least n tags", n = 1..3 */
+#define ACL_CHUNK 32     /* packets per rte_acl_classify() call */
+#define GROUP_DONE UINT32_MAX
+
+/* What rte_acl reads: network order, as in the packet. */
+struct flow_acl_key {
+	uint8_t shape;          /* the first field: one byte, as rte_acl requires */
+	uint8_t pad[3];
+	uint8_t tunnel;
+	uint8_t proto;          /* IPv4 next_proto_id */
+	uint8_t eth_type[2];
+	uint8_t eth[12];        /* destination, source */
+	uint8_t vlan[KEY_TAGS][4];   /* TCI, inner type */
+	uint8_t src[16];        /* IPv4: the first 4 bytes */
+	uint8_t dst[16];
+	uint8_t ports[4];       /* TCP or UDP source, destination */
+	uint8_t tun_id[4];      /* bytes 4-7 of the VXLAN (VNI) or GTP-U (TEID) header */
+};
+
+/*
+ * The key's fields for rte_acl, all BITMASK (a rule's masks are arbitrary
+ * bits, not only prefixes). Every 4-byte input group is covered whole;
+ * rte_acl_build() drops the groups no rule looks at.
+ */
+#define KEY_FIELD(sz, in, member, plus) { sz, in, offsetof(struct flow_acl_key, member) + (plus) }
+static const struct {
+	uint8_t size;
+	uint8_t input;
+	uint8_t offset;
+} key_fields[] = {
+	KEY_FIELD(1, 0, shape, 0),
+	KEY_FIELD(1, 1, tunnel, 0), KEY_FIELD(1, 1, proto, 0), KEY_FIELD(2, 1, eth_type, 0),
+	KEY_FIELD(4, 2, eth, 0), KEY_FIELD(2, 3, eth, 4), KEY_FIELD(2, 3, eth, 6),
+	KEY_FIELD(4, 4, eth, 8),
+	KEY_FIELD(2, 5, vlan[0], 0), KEY_FIELD(2, 5, vlan[0], 2),
+	KEY_FIELD(2, 6, vlan[1], 0), KEY_FIELD(2, 6, vlan[1], 2),
+	KEY_FIELD(4, 7, src, 0), KEY_FIELD(4, 8, src, 4), KEY_FIELD(4, 9, src, 8),
+	KEY_FIELD(4, 10, src, 12),
+	KEY_FIELD(4, 11, dst, 0), KEY_FIELD(4, 12, dst, 4), KEY_FIELD(4, 13, dst, 8),
+	KEY_FIELD(4, 14, dst, 12),
+	KEY_FIELD(2, 15, ports, 0), KEY_FIELD(2, 15, ports, 2),
+	KEY_FIELD(4, 16, tun_id, 0),
+};
+#define KEY_NB_FIELDS 23
+
+RTE_ACL_RULE_DEF(flow_acl_rule, KEY_NB_FIELDS);
+
+/*
+ * Where an item's header bytes go in the key: the fields the rule syntax
+ * names (flow_syntax.c). hdr_len is what flow_soft.c compares.
+ */
+struct key_span {
+	uint8_t hdr_off, key_off, len;
+};
+
+struct item_map {
+	enum rte_flow_item_type type;
+	uint8_t hdr_len;
+	uint8_t nb_spans;
+	struct key_span span[3];
+	const char *fields;
+};
+
+#define KEY_OFF(member) offsetof(struct flow_acl_key, member)
+static const struct item_map item_maps[] = {
+	{ RTE_FLOW_ITEM_TYPE_ETH, 14, 2, { { 0, KEY_OFF(eth), 12 },
+		{ 12, KEY_OFF(eth_type), 2 } }, "dst, src, type" },
+	{ RTE_FLOW_ITEM_TYPE_VLAN, 4, 1, { { 0, KEY_OFF(vlan), 4 } }, "vid, inner_type" },
+	{ RTE_FLOW_ITEM_TYPE_IPV4, 20, 3, { { 9, KEY_OFF(proto), 1 }, { 12, KEY_OFF(src), 4 },
+		{ 16, KEY_OFF(dst), 4 } }, "src, dst, proto" },
+	{ RTE_FLOW_ITEM_TYPE_IPV6, 40, 2, { { 8, KEY_OFF(src), 16 },
+		{ 24, KEY_OFF(dst), 16 } }, "src, dst" },
+	{ RTE_FLOW_ITEM_TYPE_TCP, 20, 1, { { 0, KEY_OFF(ports), 4 } }, "src, dst" },
+	{ RTE_FLOW_ITEM_TYPE_UDP, 8, 1, { { 0, KEY_OFF(ports), 4 } }, "src, dst" },
+	{ RTE_FLOW_ITEM_TYPE_VXLAN, 8, 1, { { 4, KEY_OFF(tun_id), 4 } }, "vni" },
+	{ RTE_FLOW_ITEM_TYPE_GTPU, 8, 1, { { 4, KEY_OFF(tun_id), 4 } }, "teid" },
+};
+
+struct acl_group {
+	struct rte_acl_ctx *ctx;     /* NULL: no rule in this group */
+	uint32_t nb_categories;
+};
+
+struct flow_acl {
+	struct flow_soft_rule *rules;    /* sorted by flow_soft_sort(); the caller's */
+	unsigned int nb_rules;
+	enum rte_acl_classify_alg alg;
+	struct acl_group group[FLOW_SOFT_MAX_GROUP + 1];
+	uint8_t *next_category;          /* per rule: where a PASSTHRU rule goes on */
+};
+
+/* A rule over the key: the bits it compares and the values they must have. */
+struct key_rule {
+	struct flow_acl_key val, mask;
+	bool implicit_eth;   /* starts at L3: flow_soft.c then skips one 0x8100 tag */
+};
+
+static unsigned int acl_names;   /* rte_acl contexts need unique names */
+
+static int
+acl_refuse(struct rte_flow_error *e, const void *cause, const char *msg)
+{
+	flow_error_set(e, ENOTSUP, RTE_FLOW_ERROR_TYPE_ITEM, cause, msg);
+	return -ENOTSUP;
+}
+
+static const struct item_map *
+item_map_find(enum rte_flow_item_type type)
+{
+	unsigned int i;
+
+	for (i = 0; i < RTE_DIM(item_maps); i++)
+		if (item_maps[i].type == type)
+			return &item_maps[i];
+	return NULL;
+}
+
+/* Copies the item's masked spec into the key; refuses bits the key does not hold. */
+static int
+key_rule_item(struct key_rule *kr, const struct rte_flow_item *it, const struct item_map *im,
+		unsigned int tag, struct rte_flow_error *e)
+{
+	static char msg[160];
+	const uint8_t *spec = it->spec, *mask = it->mask;
+	uint8_t held[40] = { 0 };
+	unsigned int s, j;
+
+	if (it->last != NULL)
+		return acl_refuse(e, it, "software classifier (rte_acl): 'last' ranges are "
+			"not supported");
+	if (spec == NULL)
+		return 0;
+	if (mask == NULL)
+		return acl_refuse(e, it, "software classifier (rte_acl): an item with a spec "
+			"needs a mask");
+	for (s = 0; s < im->nb_spans; s++) {
+		const struct key_span *sp = &im->span[s];
+		uint8_t *v = (uint8_t *)&kr->val + sp->key_off + 4 * tag;
+		uint8_t *k = (uint8_t *)&kr->mask + sp->key_off + 4 * tag;
+
+		for (j = 0; j < sp->len; j++) {
+			k[j] = mask[sp->hdr_off + j];
+			v[j] = spec[sp->hdr_off + j] & k[j];
+			held[sp->hdr_off + j] = 1;
+		}
+	}
+	for (j = 0; j < im->hdr_len; j++)
+		if (mask[j] != 0 && !held[j]) {
+			snprintf(msg, sizeof(msg), "software classifier (rte_acl): %s masks "
+				"header byte %u; it matches only on %s", flow_item_name(it->type),
+				j, im->fields);
+			return acl_refuse(e, it, msg);
+		}
+	return 0;
+}
+
+/*
+ * The rule's pattern as value/mask over the key. Patterns follow the
+ * headers: [eth] [vlan [vlan]] [ipv4|ipv6 [tcp | udp [vxlan|gtpu]]]; any
+ * other order either never matches in flow_soft.c or reads bytes of
+ * another header there, so it is refused.
+ */
+static int
+key_rule_build(const struct flow_rule *r, struct key_rule *kr, struct rte_flow_error *e)
+{
+	const struct rte_flow_item *it;
+	unsigned int tags = 0;
+	uint8_t l3 = 0, l4 = 0, tun = 0;
+	bool eth = false;
+	int ret;
+
+	memset(kr, 0, sizeof(*kr));
+	for (it = r->pattern; it->type != RTE_FLOW_ITEM_TYPE_END; it++) {
+		const struct item_map *im = item_map_find(it->type);
+
+		if (im == NULL)
+			return acl_refuse(e, it, "software classifier (rte_acl): item type "
+				"not supported");
+		if (tun != 0)
+			return acl_refuse(e, it, "software classifier (rte_acl): nothing may "
+				"follow vxlan or gtpu");
+		switch (it->type) {
+		case RTE_FLOW_ITEM_TYPE_ETH:
+			if (it != r->pattern)
+				return acl_refuse(e, it, "software classifier (rte_acl): eth "
+					"must be the first item");
+			eth = true;
+			break;
+		case RTE_FLOW_ITEM_TYPE_VLAN:
+			if (l3 != 0 || tags == KEY_TAGS)
+				return acl_refuse(e, it, "software classifier (rte_acl): at "
+					"most 2 vlan items, between eth and the L3 item");
+			tags++;
+			break;
+		case RTE_FLOW_ITEM_TYPE_IPV4:
+		case RTE_FLOW_ITEM_TYPE_IPV6:
+			if (l3 != 0)
+				return acl_refuse(e, it, "software classifier (rte_acl): one "
+					"ipv4 or ipv6 item only (no IP in IP)");
+			l3 = it->type == RTE_FLOW_ITEM_TYPE_IPV4 ? KEY_IPV4 : KEY_IPV6;
+			break;
+		case RTE_FLOW_ITEM_TYPE_TCP:
+		case RTE_FLOW_ITEM_TYPE_UDP:
+			if (l3 == 0 || l4 != 0)
+				return acl_refuse(e, it, "software classifier (rte_acl): tcp or "
+					"udp needs an ipv4 or ipv6 item just before it");
+			l4 = it->type == RTE_FLOW_ITEM_TYPE_TCP ? KEY_TCP : KEY_UDP;
+			break;
+		default:    /* the tunnels */
+			if (l4 != KEY_UDP)
+				return acl_refuse(e, it, "software classifier (rte_acl): vxlan "
+					"and gtpu need a udp item just before them");
+			tun = it->type == RTE_FLOW_ITEM_TYPE_VXLAN ? KEY_VXLAN : KEY_GTPU;
+			break;
+		}
+		ret = key_rule_item(kr, it, im, it->type == RTE_FLOW_ITEM_TYPE_VLAN ?
+			tags - 1 : 0, e);
+		if (ret < 0)
+			return ret;
+	}
+	if (it == r->pattern)
+		return 0;     /* the empty pattern: every packet */
+	kr->mask.shape = KEY_ETH | l3 | l4;
+	kr->val.shape = KEY_ETH | l3 | l4;
+	if (tags > 0) {
+		kr->mask.shape |= KEY_VLAN(tags);
+		kr->val.shape |= KEY_VLAN(tags);
+	}
+	/* An L3 item follows exactly the rule's tags; without one, more tags may follow. */
+	if (l3 != 0)
+		kr->mask.shape |= KEY_VLAN(tags + 1);
+	kr->mask.tunnel = tun;
+	kr->val.tunnel = tun;
+	kr->implicit_eth = !eth && tags == 0 && l3 != 0;
+	return 0;
+}
+
+/* True when a match of r goes on with the next rule of its group (PASSTHRU, no fate). */
+static bool
+rule_continues(const struct flow_rule *r)
+{
+	const struct rte_flow_action *a;
+	bool passthru = false;
+
+	for (a = r->actions; a->type != RTE_FLOW_ACTION_TYPE_END; a++)
+		switch (a->type) {
+		case RTE_FLOW_ACTION_TYPE_QUEUE:
+		case RTE_FLOW_ACTION_TYPE_DROP:
+		case RTE_FLOW_ACTION_TYPE_RSS:
+		case RTE_FLOW_ACTION_TYPE_JUMP:
+			return false;
+		case RTE_FLOW_ACTION_TYPE_PASSTHRU:
+			passthru = true;
+			break;
+		default:
+			break;
+		}
+	return passthru;
+}
+
+/* What one rule needs of rte_acl, whatever the others are. */
+static int
+acl_check_rule(const struct flow_rule *r, struct rte_flow_error *e)
+{
+	const struct rte_flow_action *a;
+	struct key_rule kr;
+
+	if (r->attr.group > FLOW_SOFT_MAX_GROUP) {
+		flow_error_set(e, EINVAL, RTE_FLOW_ERROR_TYPE_ATTR_GROUP, NULL,
+			"software classifier (rte_acl): group above 15");
+		return -EINVAL;
+	}
+	for (a = r->actions; a->type != RTE_FLOW_ACTION_TYPE_END; a++) {
+		const struct rte_flow_action_jump *j = a->conf;
+
+		if (a->type == RTE_FLOW_ACTION_TYPE_JUMP &&
+		    (j->group <= r->attr.group || j->group > FLOW_SOFT_MAX_GROUP)) {
+			flow_error_set(e, EINVAL, RTE_FLOW_ERROR_TYPE_ACTION, a,
+				"software classifier (rte_acl): jump to a higher group, 15 at most");
+			return -EINVAL;
+		}
+	}
+	return key_rule_build(r, &kr, e);
+}
+
+int
+flow_acl_check(const struct flow_rule *r, const struct flow_soft_rule *rules,
+		unsigned int nb_rules, struct rte_flow_error *e)
+{
+	unsigned int i, passthru = 0;
+	int ret;
+
+	memset(e, 0, sizeof(*e));
+	ret = acl_check_rule(r, e);
+	if (ret < 0 || !rule_continues(r))
+		return ret;
+	for (i = 0; i < nb_rules; i++)
+		passthru += rules[i].rule->attr.group == r->attr.group &&
+			rule_continues(rules[i].rule);
+	if (passthru >= FLOW_ACL_MAX_PASSTHRU) {
+		flow_error_set(e, ENOSPC, RTE_FLOW_ERROR_TYPE_ACTION, NULL,
+			"software classifier (rte_acl): 15 passthru rules in this group already "
+			"(one rte_acl category each, 16 at most)");
+		return -ENOSPC;
+	}
+	return 0;
+}
+
+/* The key's bytes at a field, as the host-order number rte_acl wants in a rule. */
+static uint64_t
+key_field_value(const struct flow_acl_key *k, unsigned int f)
+{
+	const uint8_t *p = (const uint8_t *)k + key_fields[f].offset;
+	uint64_t v = 0;
+	unsigned int i;
+
+	for (i = 0; i < key_fields[f].size; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static void
+acl_rule_fields(struct flow_acl_rule *ar, const struct key_rule *kr)
+{
+	unsigned int f;
+
+	for (f = 0; f < KEY_NB_FIELDS; f++) {
+		uint64_t v = key_field_value(&kr->val, f), m = key_field_value(&kr->mask, f);
+
+		switch (key_fields[f].size) {
+		case 1:
+			ar->field[f].value.u8 = (uint8_t)v;
+			ar->field[f].mask_range.u8 = (uint8_t)m;
+			break;
+		case 2:
+			ar->field[f].value.u16 = (uint16_t)v;
+			ar->field[f].mask_range.u16 = (uint16_t)m;
+			break;
+		default:
+			ar->field[f].value.u32 = (uint32_t)v;
+			ar->field[f].mask_range.u32 = (uint32_t)m;
+			break;
+		}
+	}
+}
+
+/*
+ * Adds rule number idx (position pos of n in its group, after `before`
+ * PASSTHRU rules) to ctx: priority by position, categories 0..before.
+ */
+static int
+acl_add_rule(struct rte_acl_ctx *ctx, const struct flow_rule *r, unsigned int idx,
+		unsigned int pos, unsigned int n, unsigned int before)
+{
+	struct flow_acl_rule ar[2];
+	struct rte_flow_error e;
+	struct key_rule kr;
+	unsigned int nb = 1;
+	int ret;
+
+	ret = key_rule_build(r, &kr, &e);
+	if (ret < 0)
+		return ret;
+	memset(ar, 0, sizeof(ar));
+	ar[0].data.category_mask = RTE_LEN2MASK(before + 1, uint32_t);
+	ar[0].data.priority = (int32_t)(n - pos);
+	ar[0].data.userdata = idx + 1;
+	/* Without eth, flow_soft.c skips one 0x8100 tag: untagged, or one such tag. */
+	if (kr.implicit_eth) {
+		ar[1].data = ar[0].data;
+		acl_rule_fields(&ar[0], &kr);
+		kr.val.shape |= KEY_VLAN(1);
+		kr.mask.shape |= KEY_VLAN(2);
+		kr.val.eth_type[0] = RTE_ETHER_TYPE_VLAN >> 8;
+		kr.val.eth_type[1] = RTE_ETHER_TYPE_VLAN & 0xff;
+		kr.mask.eth_type[0] = 0xff;
+		kr.mask.eth_type[1] = 0xff;
+		acl_rule_fields(&ar[1], &kr);
+		nb = 2;
+	} else {
+		acl_rule_fields(&ar[0], &kr);
+	}
+	return rte_acl_add_rules(ctx, (const struct rte_acl_rule *)ar, nb);
+}
+
+/* The best classify method this CPU and EAL's SIMD limit allow: widest first. */
+static const struct {
+	enum rte_acl_classify_alg alg;
+	const char *name;
+} acl_algs[] = {
+	{ RTE_ACL_CLASSIFY_AVX512X32, "avx512x32" },
+	{ RTE_ACL_CLASSIFY_AVX512X16, "avx512x16" },
+	{ RTE_ACL_CLASSIFY_AVX2, "avx2" },
+	{ RTE_ACL_CLASSIFY_SSE, "sse" },
+	{ RTE_ACL_CLASSIFY_NEON, "neon" },
+	{ RTE_ACL_CLASSIFY_ALTIVEC, "altivec" },
+	{ RTE_ACL_CLASSIFY_SCALAR, "scalar" },
+};
+
+const char *
+flow_acl_alg_name(enum rte_acl_classify_alg alg)
+{
+	unsigned int i;
+
+	for (i = 0; i < RTE_DIM(acl_algs); i++)
+		if (acl_algs[i].alg == alg)
+			return acl_algs[i].name;
+	return "default";
+}
+
+int
+flow_acl_set_alg(struct flow_acl *acl, enum rte_acl_classify_alg alg)
+{
+	unsigned int g;
+	int ret;
+
+	for (g = 0; g <= FLOW_SOFT_MAX_GROUP; g++) {
+		if (acl->group[g].ctx == NULL)
+			continue;
+		ret = rte_acl_set_ctx_classify(acl->group[g].ctx, alg);
+		if (ret < 0)
+			return ret;
+	}
+	acl->alg = alg;
+	return 0;
+}
+
+enum rte_acl_classify_alg
+flow_acl_alg(const struct flow_acl *acl)
+{
+	return acl->alg;
+}
+
+/* One group's context from rules[first..first+n). */
+static int
+acl_group_build(struct flow_acl *acl, uint32_t g, unsigned int first, unsigned int n)
+{
+	struct rte_acl_param prm = { .socket_id = SOCKET_ID_ANY,
+		.rule_size = RTE_ACL_RULE_SZ(KEY_NB_FIELDS), .max_rule_num = 2 * n };
+	struct rte_acl_config cfg;
+	struct rte_acl_ctx *ctx;
+	char name[RTE_ACL_NAMESIZE];
+	unsigned int i, f, before = 0;
+	int ret;
+
+	snprintf(name, sizeof(name), "flow_acl_%u_g%u",
+		__atomic_fetch_add(&acl_names, 1, __ATOMIC_RELAXED), g);
+	prm.name = name;
+	ctx = rte_acl_create(&prm);
+	if (ctx == NULL)
+		return rte_errno ? -rte_errno : -ENOMEM;
+	acl->group[g].ctx = ctx;
+	for (i = 0; i < n; i++) {
+		const struct flow_rule *r = acl->rules[first + i].rule;
+
+		ret = acl_add_rule(ctx, r, first + i, i, n, before);
+		if (ret < 0)
+			return ret;
+		if (rule_continues(r)) {
+			if (++before > FLOW_ACL_MAX_PASSTHRU)
+				return -ENOSPC;
+			acl->next_category[first + i] = (uint8_t)before;
+		}
+	}
+	memset(&cfg, 0, sizeof(cfg));
+	/* rte_acl_classify() takes 1 category, or a multiple of 4. */
+	cfg.num_categories = before == 0 ? 1 :
+		RTE_ALIGN_CEIL(before + 1, RTE_ACL_RESULTS_MULTIPLIER);
+	cfg.num_fields = KEY_NB_FIELDS;
+	for (f = 0; f < KEY_NB_FIELDS; f++) {
+		cfg.defs[f].type = RTE_ACL_FIELD_TYPE_BITMASK;
+		cfg.defs[f].size = key_fields[f].size;
+		cfg.defs[f].field_index = (uint8_t)f;
+		cfg.defs[f].input_index = key_fields[f].input;
+		cfg.defs[f].offset = key_fields[f].offset;
+	}
+	acl->group[g].nb_categories = cfg.num_categories;
+	ret = rte_acl_build(ctx, &cfg);
+	if (ret < 0)
+		return ret;
+	return rte_acl_set_ctx_classify(ctx, acl->alg);
+}
+
+struct flow_acl *
+flow_acl_build(struct flow_soft_rule *rules, unsigned int nb_rules)
+{
+	struct flow_acl *acl;
+	unsigned int i, first;
+	int ret = 0;
+
+	acl = calloc(1, sizeof(*acl));
+	if (acl == NULL || (acl->next_category = calloc(nb_rules + 1, 1)) == NULL) {
+		free(acl);
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	acl->rules = rules;
+	acl->nb_rules = nb_rules;
+	acl->alg = RTE_ACL_CLASSIFY_SCALAR;
+	/* rte_acl_set_ctx_classify() answers -ENOTSUP for what cannot run here. */
+	for (i = 0; i < RTE_DIM(acl_algs); i++) {
+		struct rte_acl_param prm = { .name = "flow_acl_probe", .socket_id = SOCKET_ID_ANY,
+			.rule_size = RTE_ACL_RULE_SZ(KEY_NB_FIELDS), .max_rule_num = 1 };
+		struct rte_acl_ctx *probe = rte_acl_create(&prm);
+
+		if (probe == NULL)
+			break;
+		ret = rte_acl_set_ctx_classify(probe, acl_algs[i].alg);
+		rte_acl_free(probe);
+		if (ret == 0) {
+			acl->alg = acl_algs[i].alg;
+			break;
+		}
+	}
+	ret = 0;
+	/* rules[] is sorted by group: one context per run of a group. */
+	for (first = 0; first < nb_rules && ret == 0; first = i) {
+		uint32_t g = rules[first].rule->attr.group;
+
+		for (i = first; i < nb_rules && rules[i].rule->attr.group == g; i++)
+			;
+		ret = g > FLOW_SOFT_MAX_GROUP ? -EINVAL : acl_group_build(acl, g, first, i - first);
+	}
+	if (ret < 0) {
+		flow_acl_free(acl);
+		rte_errno = -ret;
+		return NULL;
+	}
+	return acl;
+}
+
+void
+flow_acl_free(struct flow_acl *acl)
+{
+	unsigned int g;
+
+	if (acl == NULL)
+		return;
+	for (g = 0; g <= FLOW_SOFT_MAX_GROUP; g++)
+		rte_acl_free(acl->group[g].ctx);
+	free(acl->next_category);
+	free(acl);
+}
+
+static inline const uint8_t *
+pkt_read(const struct rte_mbuf *m, uint32_t off, uint32_t len, void *buf)
+{
+	if (off + len > rte_pktmbuf_pkt_len(m))
+		return NULL;
+	return rte_pktmbuf_read(m, off, len, buf);
+}
+
+/* L4 and the tunnel after it, from off; l4 is the L3 header's protocol. */
+static inline void
+key_fill_l4(const struct rte_mbuf *m, struct flow_acl_key *k, uint32_t off, uint8_t l4)
+{
+	uint8_t buf[20];
+	const uint8_t *h;
+	uint16_t dport;
+
+	if (l4 == IPPROTO_TCP) {
+		h = pkt_read(m, off, 20, buf);
+		if (h != NULL) {
+			k->shape |= KEY_TCP;
+			memcpy(k->ports, h, 4);
+		}
+		return;
+	}
+	if (l4 != IPPROTO_UDP || (h = pkt_read(m, off, 8, buf)) == NULL)
+		return;
+	k->shape |= KEY_UDP;
+	memcpy(k->ports, h, 4);
+	dport = (uint16_t)(h[2] << 8 | h[3]);
+	if (dport != LAB_VXLAN_PORT && dport != LAB_GTPU_PORT)
+		return;
+	h = pkt_read(m, off + 8, 8, buf);
+	if (h == NULL)
+		return;
+	k->tunnel = dport == LAB_VXLAN_PORT ? KEY_VXLAN : KEY_GTPU;
+	memcpy(k->tun_id, h + 4, 4);
+}
+
+/* The packet's key: the headers flow_soft.c would walk, in item_maps' places. */
+static inline void
+key_fill(const struct rte_mbuf *m, struct flow_acl_key *k)
+{
+	uint8_t buf[40];
+	const uint8_t *h;
+	uint32_t off = RTE_ETHER_HDR_LEN;
+	uint16_t type;
+	unsigned int t;
+
+	memset(k, 0, sizeof(*k));
+	h = pkt_read(m, 0, RTE_ETHER_HDR_LEN, buf);
+	if (h == NULL)
+		return;
+	k->shape = KEY_ETH;
+	memcpy(k->eth, h, 12);
+	memcpy(k->eth_type, h + 12, 2);
+	type = (uint16_t)(h[12] << 8 | h[13]);
+	for (t = 0; t < KEY_TAGS + 1 && (type == RTE_ETHER_TYPE_VLAN ||
+			type == RTE_ETHER_TYPE_QINQ); t++) {
+		h = pkt_read(m, off, 4, buf);
+		if (h == NULL)
+			return;
+		if (t < KEY_TAGS)
+			memcpy(k->vlan[t], h, 4);
+		k->shape |= KEY_VLAN(t + 1);
+		type = (uint16_t)(h[2] << 8 | h[3]);
+		off += 4;
+	}
+	if (type == RTE_ETHER_TYPE_IPV4) {
+		h = pkt_read(m, off, 20, buf);
+		if (h == NULL || (h[0] >> 4) != 4 || (h[0] & 0x0f) < 5)
+			return;
+		k->shape |= KEY_IPV4;
+		k->proto = h[9];
+		memcpy(k->src, h + 12, 4);
+		memcpy(k->dst, h + 16, 4);
+		key_fill_l4(m, k, off + (h[0] & 0x0f) * 4u, h[9]);
+	} else if (type == RTE_ETHER_TYPE_IPV6) {
+		h = pkt_read(m, off, 40, buf);
+		if (h == NULL)
+			return;
+		k->shape |= KEY_IPV6;
+		memcpy(k->src, h + 8, 32);  /* src, then dst */
+		key_fill_l4(m, k, off + 40, h[6]);
+	}
+}
+
+/*
+ * A packet's matches in one group, best first: res[c] is the best rule of
+ * category c (the rules after the c-th PASSTHRU one). Sets *group to the
+ * JUMP's group, or GROUP_DONE.
+ */
+static inline void
+acl_resolve(const struct flow_acl *acl, const struct rte_mbuf *m, struct flow_soft_verdict *v,
+		const uint32_t *res, uint32_t *group, uint8_t *jumps)
+{
+	uint32_t u, c = 0;
+	bool jumped;
+
+	while ((u = res[c]) != 0) {
+		struct flow_soft_rule *sr = &acl->rules[u - 1];
+
+		__atomic_fetch_add(&sr->hits, 1, __ATOMIC_RELAXED);
+		v->rule_id = sr->id;
+		if (!flow_soft_apply(sr->rule, m, v, group, &jumped)) {
+			c = acl->next_category[u - 1];
+			continue;
+		}
+		if (!jumped || ++*jumps > FLOW_MAX_JUMPS)
+			*group = GROUP_DONE;
+		return;
+	}
+	*group = GROUP_DONE;
+}
+
+/* Up to ACL_CHUNK packets: every group's context once, on the packets now in that group. */
+static void
+acl_classify_chunk(const struct flow_acl *acl, struct rte_mbuf *const *pkts, uint16_t n,
+		struct flow_soft_verdict *v)
+{
+	struct flow_acl_key keys[ACL_CHUNK];
+	const uint8_t *data[ACL_CHUNK];
+	uint32_t res[ACL_CHUNK * RTE_ACL_MAX_CATEGORIES];
+	uint32_t group[ACL_CHUNK];
+	uint8_t at[ACL_CHUNK], jumps[ACL_CHUNK];
+	uint32_t g, ncat;
+	uint16_t i, nb;
+
+	for (i = 0; i < n; i++) {
+		flow_soft_verdict_init(&v[i]);
+		key_fill(pkts[i], &keys[i]);
+		group[i] = 0;
+		jumps[i] = 0;
+	}
+	for (g = 0; g <= FLOW_SOFT_MAX_GROUP; g++) {
+		if (acl->group[g].ctx == NULL)
+			continue;
+		for (i = 0, nb = 0; i < n; i++)
+			if (group[i] == g) {
+				at[nb] = (uint8_t)i;
+				data[nb++] = (const uint8_t *)&keys[i];
+			}
+		if (nb == 0)
+			continue;
+		ncat = acl->group[g].nb_categories;
+		/* Only bad arguments fail, and flow_acl_build() made them: never here. */
+		if (rte_acl_classify(acl->group[g].ctx, data, res, nb, ncat) != 0)
+			memset(res, 0, sizeof(res[0]) * nb * ncat);
+		for (i = 0; i < nb; i++)
+			acl_resolve(acl, pkts[at[i]], &v[at[i]], &res[i * ncat], &group[at[i]],
+				&jumps[at[i]]);
+	}
+}
+
+void
+flow_acl_classify_burst(const struct flow_acl *acl, struct rte_mbuf *const *pkts, uint16_t n,
+		struct flow_soft_verdict *v)
+{
+	uint16_t done, k;
+
+	for (done = 0; done < n; done += k) {
+		k = RTE_MIN((uint16_t)(n - done), (uint16_t)ACL_CHUNK);
+		acl_classify_chunk(acl, pkts + done, k, v + done);
+	}
+}
