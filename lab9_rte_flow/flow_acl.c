@@ -26,19 +26,22 @@
 
 #include "flow_lab.h"
 
-/* The shape byte: which headers the packet has, found as flow_soft.c walks them. */
+/*
+ * The shape byte: which headers the packet has, found as flow_soft.c walks
+ * them. Everything a rule needs of the packet's structure is in this one
+ * byte, which rte_acl reads first: the fewer bytes a rule set looks at, the
+ * fewer trie steps per packet.
+ */
 #define KEY_ETH   0x01   /* a whole Ethernet header */
-#define KEY_VLAN1 0x02   /* then at least 1, 2, 3 VLAN or QinQ tags: one bit each */
-#define KEY_TCP   0x40   /* after the L3 header: 20 bytes of TCP, or 8 of UDP */
-#define KEY_UDP   0x80
-#define KEY_IPV4  0x10   /* after the last tag: IPv4 (version 4, IHL >= 5), or IPv6 */
-#define KEY_IPV6  0x20
-/* The tunnel byte: after UDP to the tunnel's well-known port, its 8-byte header. */
-#define KEY_VXLAN 0x01
-#define KEY_GTPU  0x02
+#define KEY_VLAN1 0x02   /* then at least 1, 2 VLAN or QinQ tags: one bit each */
+#define KEY_IPV4  0x08   /* after the tags: IPv4 (version 4, IHL >= 5), or IPv6 */
+#define KEY_IPV6  0x10
+#define KEY_TCP   0x20   /* after the L3 header: 20 bytes of TCP, or 8 of UDP */
+#define KEY_UDP   0x40
+#define KEY_TUN   0x80   /* after UDP to 4789 (VXLAN) or 2152 (GTP-U): 8 bytes more */
 
-#define KEY_TAGS 2       /* VLAN items a rule may have (QinQ); the key counts 3 */
-#define KEY_VLAN(n) (KEY_VLAN1 << ((n) - 1))   /* "at least n tags", n = 1..3 */
+#define KEY_TAGS 2       /* VLAN items a rule may have (QinQ) */
+#define KEY_VLAN(n) (KEY_VLAN1 << ((n) - 1))   /* "at least n tags", n = 1, 2 */
 #define ACL_CHUNK 32     /* packets per rte_acl_classify() call */
 #define GROUP_DONE UINT32_MAX
 
@@ -46,8 +49,8 @@
 struct flow_acl_key {
 	uint8_t shape;          /* the first field: one byte, as rte_acl requires */
 	uint8_t pad[3];
-	uint8_t tunnel;
 	uint8_t proto;          /* IPv4 next_proto_id */
+	uint8_t pad2;
 	uint8_t eth_type[2];
 	uint8_t eth[12];        /* destination, source */
 	uint8_t vlan[KEY_TAGS][4];   /* TCI, inner type */
@@ -69,7 +72,7 @@ static const struct {
 	uint8_t offset;
 } key_fields[] = {
 	KEY_FIELD(1, 0, shape, 0),
-	KEY_FIELD(1, 1, tunnel, 0), KEY_FIELD(1, 1, proto, 0), KEY_FIELD(2, 1, eth_type, 0),
+	KEY_FIELD(1, 1, proto, 0), KEY_FIELD(1, 1, pad2, 0), KEY_FIELD(2, 1, eth_type, 0),
 	KEY_FIELD(4, 2, eth, 0), KEY_FIELD(2, 3, eth, 4), KEY_FIELD(2, 3, eth, 6),
 	KEY_FIELD(4, 4, eth, 8),
 	KEY_FIELD(2, 5, vlan[0], 0), KEY_FIELD(2, 5, vlan[0], 2),
@@ -194,6 +197,22 @@ key_rule_item(struct key_rule *kr, const struct rte_flow_item *it, const struct 
 	return 0;
 }
 
+/* A tunnel item after UDP: the UDP destination port must be the tunnel's. */
+static int
+key_rule_tunnel_port(struct key_rule *kr, uint16_t port, struct rte_flow_error *e)
+{
+	uint8_t *v = &kr->val.ports[2], *k = &kr->mask.ports[2];
+	uint8_t want[2] = { (uint8_t)(port >> 8), (uint8_t)port };
+
+	if (((v[0] ^ want[0]) & k[0]) != 0 || ((v[1] ^ want[1]) & k[1]) != 0)
+		return acl_refuse(e, NULL, "software classifier (rte_acl): this udp dst never "
+			"carries the tunnel (vxlan is UDP port 4789, gtpu 2152): the rule could "
+			"not match");
+	memcpy(v, want, 2);
+	memset(k, 0xff, 2);
+	return 0;
+}
+
 /*
  * The rule's pattern as value/mask over the key. Patterns follow the
  * headers: [eth] [vlan [vlan]] [ipv4|ipv6 [tcp | udp [vxlan|gtpu]]]; any
@@ -206,6 +225,7 @@ key_rule_build(const struct flow_rule *r, struct key_rule *kr, struct rte_flow_e
 	const struct rte_flow_item *it;
 	unsigned int tags = 0;
 	uint8_t l3 = 0, l4 = 0, tun = 0;
+	uint16_t port = 0;
 	bool eth = false;
 	int ret;
 
@@ -250,7 +270,9 @@ key_rule_build(const struct flow_rule *r, struct key_rule *kr, struct rte_flow_e
 			if (l4 != KEY_UDP)
 				return acl_refuse(e, it, "software classifier (rte_acl): vxlan "
 					"and gtpu need a udp item just before them");
-			tun = it->type == RTE_FLOW_ITEM_TYPE_VXLAN ? KEY_VXLAN : KEY_GTPU;
+			tun = KEY_TUN;
+			port = it->type == RTE_FLOW_ITEM_TYPE_VXLAN ? LAB_VXLAN_PORT :
+				LAB_GTPU_PORT;
 			break;
 		}
 		ret = key_rule_item(kr, it, im, it->type == RTE_FLOW_ITEM_TYPE_VLAN ?
@@ -266,11 +288,20 @@ key_rule_build(const struct flow_rule *r, struct key_rule *kr, struct rte_flow_e
 		kr->mask.shape |= KEY_VLAN(tags);
 		kr->val.shape |= KEY_VLAN(tags);
 	}
-	/* An L3 item follows exactly the rule's tags; without one, more tags may follow. */
-	if (l3 != 0)
+	/*
+	 * An L3 item follows exactly the rule's tags; without one, more tags may
+	 * follow. After 2 tags, key_fill() finds L3 only if the tags end there.
+	 */
+	if (l3 != 0 && tags < KEY_TAGS)
 		kr->mask.shape |= KEY_VLAN(tags + 1);
-	kr->mask.tunnel = tun;
-	kr->val.tunnel = tun;
+	kr->mask.shape |= tun;
+	kr->val.shape |= tun;
+	/* Which tunnel it is, the UDP destination port says (as in flow_soft.c). */
+	if (tun != 0) {
+		ret = key_rule_tunnel_port(kr, port, e);
+		if (ret < 0)
+			return ret;
+	}
 	kr->implicit_eth = !eth && tags == 0 && l3 != 0;
 	return 0;
 }
@@ -616,7 +647,7 @@ key_fill_l4(const struct rte_mbuf *m, struct flow_acl_key *k, uint32_t off, uint
 	h = pkt_read(m, off + 8, 8, buf);
 	if (h == NULL)
 		return;
-	k->tunnel = dport == LAB_VXLAN_PORT ? KEY_VXLAN : KEY_GTPU;
+	k->shape |= KEY_TUN;
 	memcpy(k->tun_id, h + 4, 4);
 }
 
@@ -630,7 +661,11 @@ key_fill(const struct rte_mbuf *m, struct flow_acl_key *k)
 	uint16_t type;
 	unsigned int t;
 
-	memset(k, 0, sizeof(*k));
+	/*
+	 * Only the shape byte needs a value: every other field is looked at
+	 * only by rules that require, in the shape, the header it comes from.
+	 */
+	k->shape = 0;
 	h = pkt_read(m, 0, RTE_ETHER_HDR_LEN, buf);
 	if (h == NULL)
 		return;
@@ -638,13 +673,13 @@ key_fill(const struct rte_mbuf *m, struct flow_acl_key *k)
 	memcpy(k->eth, h, 12);
 	memcpy(k->eth_type, h + 12, 2);
 	type = (uint16_t)(h[12] << 8 | h[13]);
-	for (t = 0; t < KEY_TAGS + 1 && (type == RTE_ETHER_TYPE_VLAN ||
+	/* A third tag leaves type a VLAN one: no L3 then, as for the rules' 2 tags. */
+	for (t = 0; t < KEY_TAGS && (type == RTE_ETHER_TYPE_VLAN ||
 			type == RTE_ETHER_TYPE_QINQ); t++) {
 		h = pkt_read(m, off, 4, buf);
 		if (h == NULL)
 			return;
-		if (t < KEY_TAGS)
-			memcpy(k->vlan[t], h, 4);
+		memcpy(k->vlan[t], h, 4);
 		k->shape |= KEY_VLAN(t + 1);
 		type = (uint16_t)(h[2] << 8 | h[3]);
 		off += 4;
