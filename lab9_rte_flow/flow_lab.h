@@ -306,12 +306,24 @@ void flow_table_soft_classify(const struct rte_mbuf *m, struct flow_soft_verdict
 /* The same for n packets at once: rte_acl classifies them together. */
 void flow_table_soft_classify_burst(struct rte_mbuf *const *pkts, uint16_t n,
 		struct flow_soft_verdict *v);
+/* Its two halves: the rules (queue -1 where none decided), then the RSS spread of those. */
+void flow_table_soft_match_burst(struct rte_mbuf *const *pkts, uint16_t n,
+		struct flow_soft_verdict *v);
+void flow_table_soft_spread_burst(struct rte_mbuf *const *pkts, uint16_t n,
+		struct flow_soft_verdict *v);
 
 /* Software mode: how the rules are applied. */
 enum flow_soft_matcher {
 	FLOW_SOFT_ACL,       /* compiled into rte_acl contexts (flow_acl.c), the default */
 	FLOW_SOFT_LINEAR,    /* rule by rule (flow_soft.c), the reference */
 };
+/*
+ * Many rules at once (--rules FILE): between begin and end, creates and
+ * destroys do not recompile (the rules apply one by one meanwhile); end
+ * compiles once. 0 or -errno, said on out.
+ */
+void flow_table_batch_begin(void);
+int flow_table_batch_end(FILE *out);
 /* Before the first rule is created (after flow_table_init()). */
 void flow_table_set_matcher(enum flow_soft_matcher matcher);
 /* "rte_acl (avx2)" or "linear (rule by rule)", for what students read. */
@@ -340,7 +352,8 @@ struct flow_queue_counts {
 struct flow_matrix {
 	struct flow_queue_counts queue[FLOW_MAX_QUEUES];
 	uint64_t soft_dropped;      /* software mode: DROP verdicts */
-	uint64_t classify_cycles;   /* software mode: cycles spent in the classifier */
+	uint64_t classify_cycles;   /* software mode: cycles spent matching the rules */
+	uint64_t spread_cycles;     /* software mode: the RSS spread of what no rule decided */
 	uint64_t classified;
 	uint64_t rx_only_packets;   /* --bench: received and freed, nothing else */
 	uint64_t generation;        /* reset requests this lcore has carried out */

@@ -54,14 +54,17 @@ flow_matrix_count_chunk(struct flow_matrix *mx, uint16_t queue, struct rte_mbuf 
 	struct flow_soft_verdict v[FLOW_BURST];
 	struct flow_queue_counts *qc;
 	enum lab_pkt_class cls;
-	uint64_t t0;
+	uint64_t t0, t1;
 	uint16_t i;
 
 	if (software) {
 		flow_table_soft_begin();
 		t0 = rte_rdtsc();
-		flow_table_soft_classify_burst(bufs, n, v);
-		mx->classify_cycles += rte_rdtsc() - t0;
+		flow_table_soft_match_burst(bufs, n, v);
+		t1 = rte_rdtsc();
+		flow_table_soft_spread_burst(bufs, n, v);
+		mx->classify_cycles += t1 - t0;
+		mx->spread_cycles += rte_rdtsc() - t1;
 		flow_table_soft_end();
 		mx->classified += n;
 	}
@@ -122,6 +125,7 @@ flow_matrix_total(struct flow_matrix *sum)
 		}
 		sum->soft_dropped += mx->soft_dropped;
 		sum->classify_cycles += mx->classify_cycles;
+		sum->spread_cycles += mx->spread_cycles;
 		sum->classified += mx->classified;
 		sum->rx_only_packets += mx->rx_only_packets;
 	}

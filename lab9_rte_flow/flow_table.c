@@ -40,6 +40,7 @@ struct flow_table {
 	unsigned int nb_soft_rules;
 	struct flow_acl *acl;
 	enum flow_soft_matcher matcher;
+	bool batch;                        /* compile once at flow_table_batch_end() */
 };
 
 static struct flow_table table;
@@ -137,6 +138,27 @@ flow_soft_publish(bool compile)
 	rte_rwlock_write_unlock(&table.soft_lock);
 	flow_acl_free(old);
 	return 0;
+}
+
+void
+flow_table_batch_begin(void)
+{
+	table.batch = true;
+}
+
+int
+flow_table_batch_end(FILE *out)
+{
+	int ret;
+
+	table.batch = false;
+	if (table.mode != FLOW_MODE_SOFTWARE)
+		return 0;
+	ret = flow_soft_publish(true);
+	if (ret < 0)
+		fprintf(out, "compiling %u rule(s) into rte_acl: FAILED (%d): %s\n",
+			table.nb_entries, ret, rte_strerror(-ret));
+	return ret;
 }
 
 void
@@ -241,7 +263,7 @@ flow_entry_insert(int id, struct flow_rule *rule, struct rte_flow *flow, FILE *o
 	en->hits = 0;
 	en->serial = ++table.nb_created;
 	table.nb_entries++;
-	ret = table.mode == FLOW_MODE_SOFTWARE ? flow_soft_publish(true) : 0;
+	ret = table.mode == FLOW_MODE_SOFTWARE ? flow_soft_publish(!table.batch) : 0;
 	if (ret < 0) {
 		fprintf(out, "create: FAILED (%d): compiling the rules into rte_acl: %s; "
 			"the rule is not in force\n", ret, rte_strerror(-ret));
@@ -310,7 +332,7 @@ flow_entry_unlink(int id)
 	 * The rx lcores may be matching packets against this rule right now:
 	 * republishing takes the write lock, so it returns once none can.
 	 */
-	if (table.mode == FLOW_MODE_SOFTWARE && flow_soft_publish(true) < 0) {
+	if (table.mode == FLOW_MODE_SOFTWARE && flow_soft_publish(!table.batch) < 0) {
 		/* Out of memory for the new contexts: rule by rule, without this one. */
 		LAB_LOG(WARNING, "rte_acl rebuild failed: the software rules run rule by rule");
 		flow_soft_publish(false);
@@ -539,7 +561,7 @@ flow_table_soft_end(void)
 }
 
 void
-flow_table_soft_classify_burst(struct rte_mbuf *const *pkts, uint16_t n,
+flow_table_soft_match_burst(struct rte_mbuf *const *pkts, uint16_t n,
 		struct flow_soft_verdict *v)
 {
 	uint16_t i;
@@ -550,9 +572,25 @@ flow_table_soft_classify_burst(struct rte_mbuf *const *pkts, uint16_t n,
 		for (i = 0; i < n; i++)
 			flow_soft_classify(table.soft_rules[table.soft_cur], table.nb_soft_rules,
 				pkts[i], &v[i]);
+}
+
+void
+flow_table_soft_spread_burst(struct rte_mbuf *const *pkts, uint16_t n,
+		struct flow_soft_verdict *v)
+{
+	uint16_t i;
+
 	for (i = 0; i < n; i++)
 		if (v[i].queue < 0 && !v[i].drop)
 			v[i].queue = (int16_t)flow_reserve_soft_queue(flow_soft_rss_hash(pkts[i]));
+}
+
+void
+flow_table_soft_classify_burst(struct rte_mbuf *const *pkts, uint16_t n,
+		struct flow_soft_verdict *v)
+{
+	flow_table_soft_match_burst(pkts, n, v);
+	flow_table_soft_spread_burst(pkts, n, v);
 }
 
 void

@@ -24,6 +24,7 @@
 #include <rte_errno.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
+#include <rte_thash.h>
 
 #include "flow_lab.h"
 #include "lab_check.h"
@@ -366,6 +367,33 @@ compare_alg(struct flow_acl *acl, struct rule_set *rs, struct rte_mbuf **pkts,
 	return bad;
 }
 
+/* flow_soft_rss_hash()'s table against rte_softrss() bit by bit, with the default key. */
+static unsigned int
+rss_differences(struct rte_mbuf **pkts, unsigned int n)
+{
+	static const uint8_t key[40] = {
+		0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3,
+		0x8f, 0xb0, 0xd0, 0xca, 0x2b, 0xcb, 0xae, 0x7b, 0x30, 0xb4, 0x77, 0xcb, 0x2d, 0xa3,
+		0x80, 0x30, 0xf2, 0x0c, 0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
+	};
+	struct lab_pkt_info info;
+	unsigned int i, bad = 0;
+	uint32_t t[3], want;
+
+	for (i = 0; i < n; i++) {
+		if (lab_pkt_parse(pkts[i], &info) < 0 || !info.has_ipv4) {
+			want = 0;
+		} else {
+			t[0] = info.src_ip;
+			t[1] = info.dst_ip;
+			t[2] = (uint32_t)info.src_port << 16 | info.dst_port;
+			want = rte_softrss(t, info.has_l4 ? 3 : 2, key);
+		}
+		bad += flow_soft_rss_hash(pkts[i]) != want;
+	}
+	return bad;
+}
+
 /* Returns how many classify methods were compared. */
 static unsigned int
 run_set(unsigned int set, unsigned int want, unsigned int *refused, uint64_t *packets)
@@ -390,6 +418,8 @@ run_set(unsigned int set, unsigned int want, unsigned int *refused, uint64_t *pa
 		nb_matched += ref[i].rule_id >= 0;
 		nb_jumped += ref[i].rule_id >= 0 && rs.rules[ref[i].rule_id]->attr.group > 0;
 	}
+	i = rss_differences(pkts, NB_PKTS);
+	CHECK(i == 0, "set %u: the RSS hash table gives rte_softrss()'s hash (%u differ)", set, i);
 	acl = flow_acl_build(rs.acl, rs.nb);
 	CHECK(acl != NULL, "set %u: %u rules compile into rte_acl (%s)", set, rs.nb,
 		rte_strerror(rte_errno));
