@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The software fallback compiled: the rules of each group become one
- * rte_acl context, searched for a whole burst at once. A packet is first
- * reduced to a fixed key (which headers it has, then the header fields the
- * rule syntax names), and each rule to value/mask pairs over that key, so
- * one trie walk replaces flow_soft.c's rule-by-rule walk, with the same
- * decisions: lower priority number first, then creation order, groups in
- * order, JUMP, and PASSTHRU through rte_acl's categories. A rule the key
- * cannot hold exactly is refused (flow_acl_check()), never matched wrongly.
+ * rte_acl context, searched for a whole burst at once (by
+ * flow_acl_classify.c). A packet is reduced to a fixed key (which headers
+ * it has, then the header fields the rule syntax names), each rule to
+ * value/mask pairs over that key, so one trie walk replaces flow_soft.c's
+ * rule-by-rule walk, with the same decisions: lower priority number first,
+ * then creation order, groups in order, JUMP, and PASSTHRU through
+ * rte_acl's categories. A rule the key cannot hold exactly is refused
+ * (flow_acl_check()), never matched wrongly.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -24,41 +25,8 @@
 #include <rte_flow.h>
 #include <rte_mbuf.h>
 
+#include "flow_acl.h"
 #include "flow_lab.h"
-
-/*
- * The shape byte: which headers the packet has, found as flow_soft.c walks
- * them. Everything a rule needs of the packet's structure is in this one
- * byte, which rte_acl reads first: the fewer bytes a rule set looks at, the
- * fewer trie steps per packet.
- */
-#define KEY_ETH   0x01   /* a whole Ethernet header */
-#define KEY_VLAN1 0x02   /* then at least 1, 2 VLAN or QinQ tags: one bit each */
-#define KEY_IPV4  0x08   /* after the tags: IPv4 (version 4, IHL >= 5), or IPv6 */
-#define KEY_IPV6  0x10
-#define KEY_TCP   0x20   /* after the L3 header: 20 bytes of TCP, or 8 of UDP */
-#define KEY_UDP   0x40
-#define KEY_TUN   0x80   /* after UDP to 4789 (VXLAN) or 2152 (GTP-U): 8 bytes more */
-
-#define KEY_TAGS 2       /* VLAN items a rule may have (QinQ) */
-#define KEY_VLAN(n) (KEY_VLAN1 << ((n) - 1))   /* "at least n tags", n = 1, 2 */
-#define ACL_CHUNK 32     /* packets per rte_acl_classify() call */
-#define GROUP_DONE UINT32_MAX
-
-/* What rte_acl reads: network order, as in the packet. */
-struct flow_acl_key {
-	uint8_t shape;          /* the first field: one byte, as rte_acl requires */
-	uint8_t pad[3];
-	uint8_t proto;          /* IPv4 next_proto_id */
-	uint8_t pad2;
-	uint8_t eth_type[2];
-	uint8_t eth[12];        /* destination, source */
-	uint8_t vlan[KEY_TAGS][4];   /* TCI, inner type */
-	uint8_t src[16];        /* IPv4: the first 4 bytes */
-	uint8_t dst[16];
-	uint8_t ports[4];       /* TCP or UDP source, destination */
-	uint8_t tun_id[4];      /* bytes 4-7 of the VXLAN (VNI) or GTP-U (TEID) header */
-};
 
 /*
  * The key's fields for rte_acl, all BITMASK (a rule's masks are arbitrary
@@ -117,19 +85,6 @@ static const struct item_map item_maps[] = {
 	{ RTE_FLOW_ITEM_TYPE_UDP, 8, 1, { { 0, KEY_OFF(ports), 4 } }, "src, dst" },
 	{ RTE_FLOW_ITEM_TYPE_VXLAN, 8, 1, { { 4, KEY_OFF(tun_id), 4 } }, "vni" },
 	{ RTE_FLOW_ITEM_TYPE_GTPU, 8, 1, { { 4, KEY_OFF(tun_id), 4 } }, "teid" },
-};
-
-struct acl_group {
-	struct rte_acl_ctx *ctx;     /* NULL: no rule in this group */
-	uint32_t nb_categories;
-};
-
-struct flow_acl {
-	struct flow_soft_rule *rules;    /* sorted by flow_soft_sort(); the caller's */
-	unsigned int nb_rules;
-	enum rte_acl_classify_alg alg;
-	struct acl_group group[FLOW_SOFT_MAX_GROUP + 1];
-	uint8_t *next_category;          /* per rule: where a PASSTHRU rule goes on */
 };
 
 /* A rule over the key: the bits it compares and the values they must have. */
@@ -213,20 +168,69 @@ key_rule_tunnel_port(struct key_rule *kr, uint16_t port, struct rte_flow_error *
 	return 0;
 }
 
+/* Where a rule's items have got to, in header order. */
+struct key_walk {
+	unsigned int tags;
+	uint8_t l3, l4, tun;
+	uint16_t port;       /* the tunnel's UDP port */
+	bool eth;
+};
+
 /*
- * The rule's pattern as value/mask over the key. Patterns follow the
- * headers: [eth] [vlan [vlan]] [ipv4|ipv6 [tcp | udp [vxlan|gtpu]]]; any
- * other order either never matches in flow_soft.c or reads bytes of
- * another header there, so it is refused.
+ * Patterns follow the headers: [eth] [vlan [vlan]] [ipv4|ipv6 [tcp | udp
+ * [vxlan|gtpu]]]; any other order either never matches in flow_soft.c or
+ * reads bytes of another header there, so it is refused.
  */
+static int
+key_walk_item(struct key_walk *w, const struct rte_flow_item *it, bool first,
+		struct rte_flow_error *e)
+{
+	if (w->tun != 0)
+		return acl_refuse(e, it, "software classifier (rte_acl): nothing may follow "
+			"vxlan or gtpu");
+	switch (it->type) {
+	case RTE_FLOW_ITEM_TYPE_ETH:
+		if (!first)
+			return acl_refuse(e, it, "software classifier (rte_acl): eth must be "
+				"the first item");
+		w->eth = true;
+		return 0;
+	case RTE_FLOW_ITEM_TYPE_VLAN:
+		if (w->l3 != 0 || w->tags == KEY_TAGS)
+			return acl_refuse(e, it, "software classifier (rte_acl): at most 2 vlan "
+				"items, between eth and the L3 item");
+		w->tags++;
+		return 0;
+	case RTE_FLOW_ITEM_TYPE_IPV4:
+	case RTE_FLOW_ITEM_TYPE_IPV6:
+		if (w->l3 != 0)
+			return acl_refuse(e, it, "software classifier (rte_acl): one ipv4 or "
+				"ipv6 item only (no IP in IP)");
+		w->l3 = it->type == RTE_FLOW_ITEM_TYPE_IPV4 ? KEY_IPV4 : KEY_IPV6;
+		return 0;
+	case RTE_FLOW_ITEM_TYPE_TCP:
+	case RTE_FLOW_ITEM_TYPE_UDP:
+		if (w->l3 == 0 || w->l4 != 0)
+			return acl_refuse(e, it, "software classifier (rte_acl): tcp or udp "
+				"needs an ipv4 or ipv6 item just before it");
+		w->l4 = it->type == RTE_FLOW_ITEM_TYPE_TCP ? KEY_TCP : KEY_UDP;
+		return 0;
+	default:    /* the tunnels: item_map_find() knows no other */
+		if (w->l4 != KEY_UDP)
+			return acl_refuse(e, it, "software classifier (rte_acl): vxlan and gtpu "
+				"need a udp item just before them");
+		w->tun = KEY_TUN;
+		w->port = it->type == RTE_FLOW_ITEM_TYPE_VXLAN ? LAB_VXLAN_PORT : LAB_GTPU_PORT;
+		return 0;
+	}
+}
+
+/* The rule's pattern as value/mask over the key. */
 static int
 key_rule_build(const struct flow_rule *r, struct key_rule *kr, struct rte_flow_error *e)
 {
 	const struct rte_flow_item *it;
-	unsigned int tags = 0;
-	uint8_t l3 = 0, l4 = 0, tun = 0;
-	uint16_t port = 0;
-	bool eth = false;
+	struct key_walk w = { .tags = 0 };
 	int ret;
 
 	memset(kr, 0, sizeof(*kr));
@@ -236,73 +240,34 @@ key_rule_build(const struct flow_rule *r, struct key_rule *kr, struct rte_flow_e
 		if (im == NULL)
 			return acl_refuse(e, it, "software classifier (rte_acl): item type "
 				"not supported");
-		if (tun != 0)
-			return acl_refuse(e, it, "software classifier (rte_acl): nothing may "
-				"follow vxlan or gtpu");
-		switch (it->type) {
-		case RTE_FLOW_ITEM_TYPE_ETH:
-			if (it != r->pattern)
-				return acl_refuse(e, it, "software classifier (rte_acl): eth "
-					"must be the first item");
-			eth = true;
-			break;
-		case RTE_FLOW_ITEM_TYPE_VLAN:
-			if (l3 != 0 || tags == KEY_TAGS)
-				return acl_refuse(e, it, "software classifier (rte_acl): at "
-					"most 2 vlan items, between eth and the L3 item");
-			tags++;
-			break;
-		case RTE_FLOW_ITEM_TYPE_IPV4:
-		case RTE_FLOW_ITEM_TYPE_IPV6:
-			if (l3 != 0)
-				return acl_refuse(e, it, "software classifier (rte_acl): one "
-					"ipv4 or ipv6 item only (no IP in IP)");
-			l3 = it->type == RTE_FLOW_ITEM_TYPE_IPV4 ? KEY_IPV4 : KEY_IPV6;
-			break;
-		case RTE_FLOW_ITEM_TYPE_TCP:
-		case RTE_FLOW_ITEM_TYPE_UDP:
-			if (l3 == 0 || l4 != 0)
-				return acl_refuse(e, it, "software classifier (rte_acl): tcp or "
-					"udp needs an ipv4 or ipv6 item just before it");
-			l4 = it->type == RTE_FLOW_ITEM_TYPE_TCP ? KEY_TCP : KEY_UDP;
-			break;
-		default:    /* the tunnels */
-			if (l4 != KEY_UDP)
-				return acl_refuse(e, it, "software classifier (rte_acl): vxlan "
-					"and gtpu need a udp item just before them");
-			tun = KEY_TUN;
-			port = it->type == RTE_FLOW_ITEM_TYPE_VXLAN ? LAB_VXLAN_PORT :
-				LAB_GTPU_PORT;
-			break;
-		}
-		ret = key_rule_item(kr, it, im, it->type == RTE_FLOW_ITEM_TYPE_VLAN ?
-			tags - 1 : 0, e);
+		ret = key_walk_item(&w, it, it == r->pattern, e);
+		if (ret == 0)
+			ret = key_rule_item(kr, it, im, it->type == RTE_FLOW_ITEM_TYPE_VLAN ?
+				w.tags - 1 : 0, e);
 		if (ret < 0)
 			return ret;
 	}
 	if (it == r->pattern)
 		return 0;     /* the empty pattern: every packet */
-	kr->mask.shape = KEY_ETH | l3 | l4;
-	kr->val.shape = KEY_ETH | l3 | l4;
-	if (tags > 0) {
-		kr->mask.shape |= KEY_VLAN(tags);
-		kr->val.shape |= KEY_VLAN(tags);
+	kr->mask.shape = KEY_ETH | w.l3 | w.l4 | w.tun;
+	kr->val.shape = KEY_ETH | w.l3 | w.l4 | w.tun;
+	if (w.tags > 0) {
+		kr->mask.shape |= KEY_VLAN(w.tags);
+		kr->val.shape |= KEY_VLAN(w.tags);
 	}
 	/*
 	 * An L3 item follows exactly the rule's tags; without one, more tags may
 	 * follow. After 2 tags, key_fill() finds L3 only if the tags end there.
 	 */
-	if (l3 != 0 && tags < KEY_TAGS)
-		kr->mask.shape |= KEY_VLAN(tags + 1);
-	kr->mask.shape |= tun;
-	kr->val.shape |= tun;
+	if (w.l3 != 0 && w.tags < KEY_TAGS)
+		kr->mask.shape |= KEY_VLAN(w.tags + 1);
 	/* Which tunnel it is, the UDP destination port says (as in flow_soft.c). */
-	if (tun != 0) {
-		ret = key_rule_tunnel_port(kr, port, e);
+	if (w.tun != 0) {
+		ret = key_rule_tunnel_port(kr, w.port, e);
 		if (ret < 0)
 			return ret;
 	}
-	kr->implicit_eth = !eth && tags == 0 && l3 != 0;
+	kr->implicit_eth = !w.eth && w.tags == 0 && w.l3 != 0;
 	return 0;
 }
 
@@ -347,7 +312,8 @@ acl_check_rule(const struct flow_rule *r, struct rte_flow_error *e)
 		if (a->type == RTE_FLOW_ACTION_TYPE_JUMP &&
 		    (j->group <= r->attr.group || j->group > FLOW_SOFT_MAX_GROUP)) {
 			flow_error_set(e, EINVAL, RTE_FLOW_ERROR_TYPE_ACTION, a,
-				"software classifier (rte_acl): jump to a higher group, 15 at most");
+				"software classifier (rte_acl): jump to a higher group, "
+				"15 at most");
 			return -EINVAL;
 		}
 	}
@@ -611,173 +577,4 @@ flow_acl_free(struct flow_acl *acl)
 		rte_acl_free(acl->group[g].ctx);
 	free(acl->next_category);
 	free(acl);
-}
-
-static inline const uint8_t *
-pkt_read(const struct rte_mbuf *m, uint32_t off, uint32_t len, void *buf)
-{
-	if (off + len > rte_pktmbuf_pkt_len(m))
-		return NULL;
-	return rte_pktmbuf_read(m, off, len, buf);
-}
-
-/* L4 and the tunnel after it, from off; l4 is the L3 header's protocol. */
-static inline void
-key_fill_l4(const struct rte_mbuf *m, struct flow_acl_key *k, uint32_t off, uint8_t l4)
-{
-	uint8_t buf[20];
-	const uint8_t *h;
-	uint16_t dport;
-
-	if (l4 == IPPROTO_TCP) {
-		h = pkt_read(m, off, 20, buf);
-		if (h != NULL) {
-			k->shape |= KEY_TCP;
-			memcpy(k->ports, h, 4);
-		}
-		return;
-	}
-	if (l4 != IPPROTO_UDP || (h = pkt_read(m, off, 8, buf)) == NULL)
-		return;
-	k->shape |= KEY_UDP;
-	memcpy(k->ports, h, 4);
-	dport = (uint16_t)(h[2] << 8 | h[3]);
-	if (dport != LAB_VXLAN_PORT && dport != LAB_GTPU_PORT)
-		return;
-	h = pkt_read(m, off + 8, 8, buf);
-	if (h == NULL)
-		return;
-	k->shape |= KEY_TUN;
-	memcpy(k->tun_id, h + 4, 4);
-}
-
-/* The packet's key: the headers flow_soft.c would walk, in item_maps' places. */
-static inline void
-key_fill(const struct rte_mbuf *m, struct flow_acl_key *k)
-{
-	uint8_t buf[40];
-	const uint8_t *h;
-	uint32_t off = RTE_ETHER_HDR_LEN;
-	uint16_t type;
-	unsigned int t;
-
-	/*
-	 * Only the shape byte needs a value: every other field is looked at
-	 * only by rules that require, in the shape, the header it comes from.
-	 */
-	k->shape = 0;
-	h = pkt_read(m, 0, RTE_ETHER_HDR_LEN, buf);
-	if (h == NULL)
-		return;
-	k->shape = KEY_ETH;
-	memcpy(k->eth, h, 12);
-	memcpy(k->eth_type, h + 12, 2);
-	type = (uint16_t)(h[12] << 8 | h[13]);
-	/* A third tag leaves type a VLAN one: no L3 then, as for the rules' 2 tags. */
-	for (t = 0; t < KEY_TAGS && (type == RTE_ETHER_TYPE_VLAN ||
-			type == RTE_ETHER_TYPE_QINQ); t++) {
-		h = pkt_read(m, off, 4, buf);
-		if (h == NULL)
-			return;
-		memcpy(k->vlan[t], h, 4);
-		k->shape |= KEY_VLAN(t + 1);
-		type = (uint16_t)(h[2] << 8 | h[3]);
-		off += 4;
-	}
-	if (type == RTE_ETHER_TYPE_IPV4) {
-		h = pkt_read(m, off, 20, buf);
-		if (h == NULL || (h[0] >> 4) != 4 || (h[0] & 0x0f) < 5)
-			return;
-		k->shape |= KEY_IPV4;
-		k->proto = h[9];
-		memcpy(k->src, h + 12, 4);
-		memcpy(k->dst, h + 16, 4);
-		key_fill_l4(m, k, off + (h[0] & 0x0f) * 4u, h[9]);
-	} else if (type == RTE_ETHER_TYPE_IPV6) {
-		h = pkt_read(m, off, 40, buf);
-		if (h == NULL)
-			return;
-		k->shape |= KEY_IPV6;
-		memcpy(k->src, h + 8, 32);  /* src, then dst */
-		key_fill_l4(m, k, off + 40, h[6]);
-	}
-}
-
-/*
- * A packet's matches in one group, best first: res[c] is the best rule of
- * category c (the rules after the c-th PASSTHRU one). Sets *group to the
- * JUMP's group, or GROUP_DONE.
- */
-static inline void
-acl_resolve(const struct flow_acl *acl, const struct rte_mbuf *m, struct flow_soft_verdict *v,
-		const uint32_t *res, uint32_t *group, uint8_t *jumps)
-{
-	uint32_t u, c = 0;
-	bool jumped;
-
-	while ((u = res[c]) != 0) {
-		struct flow_soft_rule *sr = &acl->rules[u - 1];
-
-		__atomic_fetch_add(&sr->hits, 1, __ATOMIC_RELAXED);
-		v->rule_id = sr->id;
-		if (!flow_soft_apply(sr->rule, m, v, group, &jumped)) {
-			c = acl->next_category[u - 1];
-			continue;
-		}
-		if (!jumped || ++*jumps > FLOW_MAX_JUMPS)
-			*group = GROUP_DONE;
-		return;
-	}
-	*group = GROUP_DONE;
-}
-
-/* Up to ACL_CHUNK packets: every group's context once, on the packets now in that group. */
-static void
-acl_classify_chunk(const struct flow_acl *acl, struct rte_mbuf *const *pkts, uint16_t n,
-		struct flow_soft_verdict *v)
-{
-	struct flow_acl_key keys[ACL_CHUNK];
-	const uint8_t *data[ACL_CHUNK];
-	uint32_t res[ACL_CHUNK * RTE_ACL_MAX_CATEGORIES];
-	uint32_t group[ACL_CHUNK];
-	uint8_t at[ACL_CHUNK], jumps[ACL_CHUNK];
-	uint32_t g, ncat;
-	uint16_t i, nb;
-
-	for (i = 0; i < n; i++) {
-		flow_soft_verdict_init(&v[i]);
-		key_fill(pkts[i], &keys[i]);
-		group[i] = 0;
-		jumps[i] = 0;
-	}
-	for (g = 0; g <= FLOW_SOFT_MAX_GROUP; g++) {
-		if (acl->group[g].ctx == NULL)
-			continue;
-		for (i = 0, nb = 0; i < n; i++)
-			if (group[i] == g) {
-				at[nb] = (uint8_t)i;
-				data[nb++] = (const uint8_t *)&keys[i];
-			}
-		if (nb == 0)
-			continue;
-		ncat = acl->group[g].nb_categories;
-		/* Only bad arguments fail, and flow_acl_build() made them: never here. */
-		if (rte_acl_classify(acl->group[g].ctx, data, res, nb, ncat) != 0)
-			memset(res, 0, sizeof(res[0]) * nb * ncat);
-		for (i = 0; i < nb; i++)
-			acl_resolve(acl, pkts[at[i]], &v[at[i]], &res[i * ncat], &group[at[i]],
-				&jumps[at[i]]);
-	}
-}
-
-void
-flow_acl_classify_burst(const struct flow_acl *acl, struct rte_mbuf *const *pkts, uint16_t n,
-		struct flow_soft_verdict *v)
-{
-	uint16_t done, k;
-
-	for (done = 0; done < n; done += k) {
-		k = RTE_MIN((uint16_t)(n - done), (uint16_t)ACL_CHUNK);
-		acl_classify_chunk(acl, pkts + done, k, v + done);
-	}
 }

@@ -303,10 +303,10 @@ unsigned int flow_table_report_rules(struct flow_rule_report *rules, unsigned in
 void flow_table_soft_begin(void);
 void flow_table_soft_end(void);
 void flow_table_soft_classify(const struct rte_mbuf *m, struct flow_soft_verdict *v);
-/* The same for n packets at once: rte_acl classifies them together. */
-void flow_table_soft_classify_burst(struct rte_mbuf *const *pkts, uint16_t n,
-		struct flow_soft_verdict *v);
-/* Its two halves: the rules (queue -1 where none decided), then the RSS spread of those. */
+/*
+ * The same for n packets at once (rte_acl classifies them together), in
+ * two halves: the rules (queue -1 where none decided), then the RSS spread.
+ */
 void flow_table_soft_match_burst(struct rte_mbuf *const *pkts, uint16_t n,
 		struct flow_soft_verdict *v);
 void flow_table_soft_spread_burst(struct rte_mbuf *const *pkts, uint16_t n,

@@ -79,7 +79,7 @@ flow_table_try_create(const struct flow_rule *r, struct rte_flow_error *e, int *
 	return f;
 }
 
-/* Hit counts move from what the rx lcores evaluate to the entries; write lock held. */
+/* Hit counts move from what the rx lcores evaluate to the entries (write lock held). */
 static void
 flow_soft_sync_hits(void)
 {
@@ -91,7 +91,6 @@ flow_soft_sync_hits(void)
 			table.entries[cur[i].id].hits = cur[i].hits;
 }
 
-/* The entries' hit counts brought up to date. */
 static void
 flow_soft_collect_hits(void)
 {
@@ -586,19 +585,12 @@ flow_table_soft_spread_burst(struct rte_mbuf *const *pkts, uint16_t n,
 }
 
 void
-flow_table_soft_classify_burst(struct rte_mbuf *const *pkts, uint16_t n,
-		struct flow_soft_verdict *v)
-{
-	flow_table_soft_match_burst(pkts, n, v);
-	flow_table_soft_spread_burst(pkts, n, v);
-}
-
-void
 flow_table_soft_classify(const struct rte_mbuf *m, struct flow_soft_verdict *v)
 {
 	struct rte_mbuf *one = (struct rte_mbuf *)(uintptr_t)m;
 
-	flow_table_soft_classify_burst(&one, 1, v);
+	flow_table_soft_match_burst(&one, 1, v);
+	flow_table_soft_spread_burst(&one, 1, v);
 }
 
 unsigned int

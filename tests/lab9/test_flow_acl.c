@@ -354,8 +354,8 @@ compare_alg(struct flow_acl *acl, struct rule_set *rs, struct rte_mbuf **pkts,
 	}
 	for (j = 0; j < NB_PKTS; j++)
 		if (!same_verdict(&v[j], &ref[j]) && bad++ < 3)
-			printf("  packet %u (%u bytes): linear drop=%d queue=%d mark=%d/%u rule %d, "
-				"rte_acl %s drop=%d queue=%d mark=%d/%u rule %d\n", j,
+			printf("  packet %u (%u bytes): linear drop=%d queue=%d mark=%d/%u "
+				"rule %d, rte_acl %s drop=%d queue=%d mark=%d/%u rule %d\n", j,
 				rte_pktmbuf_pkt_len(pkts[j]), ref[j].drop, ref[j].queue,
 				ref[j].marked, ref[j].mark, ref[j].rule_id, flow_acl_alg_name(alg),
 				v[j].drop, v[j].queue, v[j].marked, v[j].mark, v[j].rule_id);
