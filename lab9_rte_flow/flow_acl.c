@@ -518,6 +518,29 @@ acl_group_build(struct flow_acl *acl, uint32_t g, unsigned int first, unsigned i
 	return rte_acl_set_ctx_classify(ctx, acl->alg);
 }
 
+/*
+ * The widest method rte_acl_set_ctx_classify() accepts here (it answers
+ * -ENOTSUP for what the CPU or EAL's SIMD limit rule out), found once.
+ */
+static enum rte_acl_classify_alg
+acl_best_alg(void)
+{
+	static int best = -1;
+	struct rte_acl_param prm = { .name = "flow_acl_probe", .socket_id = SOCKET_ID_ANY,
+		.rule_size = RTE_ACL_RULE_SZ(KEY_NB_FIELDS), .max_rule_num = 1 };
+	struct rte_acl_ctx *probe;
+	unsigned int i;
+
+	if (best >= 0)
+		return (enum rte_acl_classify_alg)best;
+	probe = rte_acl_create(&prm);
+	for (i = 0; probe != NULL && i < RTE_DIM(acl_algs) && best < 0; i++)
+		if (rte_acl_set_ctx_classify(probe, acl_algs[i].alg) == 0)
+			best = acl_algs[i].alg;
+	rte_acl_free(probe);
+	return best >= 0 ? (enum rte_acl_classify_alg)best : RTE_ACL_CLASSIFY_SCALAR;
+}
+
 struct flow_acl *
 flow_acl_build(struct flow_soft_rule *rules, unsigned int nb_rules)
 {
@@ -533,23 +556,7 @@ flow_acl_build(struct flow_soft_rule *rules, unsigned int nb_rules)
 	}
 	acl->rules = rules;
 	acl->nb_rules = nb_rules;
-	acl->alg = RTE_ACL_CLASSIFY_SCALAR;
-	/* rte_acl_set_ctx_classify() answers -ENOTSUP for what cannot run here. */
-	for (i = 0; i < RTE_DIM(acl_algs); i++) {
-		struct rte_acl_param prm = { .name = "flow_acl_probe", .socket_id = SOCKET_ID_ANY,
-			.rule_size = RTE_ACL_RULE_SZ(KEY_NB_FIELDS), .max_rule_num = 1 };
-		struct rte_acl_ctx *probe = rte_acl_create(&prm);
-
-		if (probe == NULL)
-			break;
-		ret = rte_acl_set_ctx_classify(probe, acl_algs[i].alg);
-		rte_acl_free(probe);
-		if (ret == 0) {
-			acl->alg = acl_algs[i].alg;
-			break;
-		}
-	}
-	ret = 0;
+	acl->alg = acl_best_alg();
 	/* rules[] is sorted by group: one context per run of a group. */
 	for (first = 0; first < nb_rules && ret == 0; first = i) {
 		uint32_t g = rules[first].rule->attr.group;
