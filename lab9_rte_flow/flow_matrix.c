@@ -47,6 +47,44 @@ flow_matrix_poll(unsigned int lcore)
  * Classify a burst: the queue it landed on (hardware) or the software
  * verdicts, all of the burst's at once (rte_acl takes bursts), timed as one.
  */
+/* Bucket of c: below 8 itself, then 8 per octave (the top 3 bits after the leading one). */
+static unsigned int
+flow_cycle_bucket(uint64_t c)
+{
+	unsigned int octave;
+
+	if (c < 8)
+		return (unsigned int)c;
+	octave = 63 - (unsigned int)__builtin_clzll(c);
+	return RTE_MIN(8 * (octave - 2) + (unsigned int)((c >> (octave - 3)) & 7),
+		FLOW_CYCLE_BUCKETS - 1u);
+}
+
+/* The smallest c of bucket b. */
+static double
+flow_cycle_bucket_low(unsigned int b)
+{
+	if (b < 8)
+		return b;
+	return (double)((8u + b % 8) << (b / 8 - 1));
+}
+
+double
+flow_matrix_match_median(const struct flow_matrix *sum)
+{
+	uint64_t total = 0, seen = 0;
+	unsigned int b;
+
+	for (b = 0; b < FLOW_CYCLE_BUCKETS; b++)
+		total += sum->match_hist[b];
+	for (b = 0; b < FLOW_CYCLE_BUCKETS && total > 0; b++) {
+		seen += sum->match_hist[b];
+		if (2 * seen >= total)   /* the middle of the bucket */
+			return (flow_cycle_bucket_low(b) + flow_cycle_bucket_low(b + 1)) / 2;
+	}
+	return 0.0;
+}
+
 static void
 flow_matrix_count_chunk(struct flow_matrix *mx, uint16_t queue, struct rte_mbuf **bufs,
 		uint16_t n, bool software)
@@ -64,6 +102,7 @@ flow_matrix_count_chunk(struct flow_matrix *mx, uint16_t queue, struct rte_mbuf 
 		t1 = rte_rdtsc();
 		flow_table_soft_spread_burst(bufs, n, v);
 		mx->classify_cycles += t1 - t0;
+		mx->match_hist[flow_cycle_bucket((t1 - t0) / n)] += n;
 		mx->spread_cycles += rte_rdtsc() - t1;
 		flow_table_soft_end();
 		mx->classified += n;
@@ -126,6 +165,8 @@ flow_matrix_total(struct flow_matrix *sum)
 		sum->soft_dropped += mx->soft_dropped;
 		sum->classify_cycles += mx->classify_cycles;
 		sum->spread_cycles += mx->spread_cycles;
+		for (c = 0; c < FLOW_CYCLE_BUCKETS; c++)
+			sum->match_hist[c] += mx->match_hist[c];
 		sum->classified += mx->classified;
 		sum->rx_only_packets += mx->rx_only_packets;
 	}
