@@ -35,7 +35,7 @@ while [ $# -gt 0 ]; do
 	--matcher) [ $# -ge 2 ] || die "--matcher needs acl or linear"; matcher=$2; shift 2 ;;
 	--json) [ $# -ge 2 ] || die "--json needs a file"; json=$2; shift 2 ;;
 	--curve) [ $# -ge 2 ] || die "--curve needs a PNG file"; curve=$2; shift 2 ;;
-	-h|--help) sed -n '3,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '4,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) die "unknown argument '$1' (see --help)" ;;
 	esac
 done
