@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <rte_acl.h>
 #include <rte_common.h>
 #include <rte_ethdev.h>
 #include <rte_flow.h>
@@ -21,11 +22,14 @@
 
 #define FLOW_DEFAULT_QUEUES 4     /* --rxq: rx and tx alike (TAP refuses unequal counts) */
 #define FLOW_MAX_QUEUES 8         /* the course's SASE-DP port: queues 0-7 */
+#define FLOW_BURST 32             /* packets per rx burst, classified together */
 #define FLOW_MAX_ITEMS 8
 #define FLOW_MAX_ACTIONS 8
 #define FLOW_MAX_RSS_QUEUES 16
 #define FLOW_RULE_TEXT 512
-#define FLOW_MAX_RULES 256
+#define FLOW_MAX_RULES 1024        /* bench-lab9.sh --rules 1024 */
+#define FLOW_MAX_JUMPS 8           /* JUMPs one packet may take in software */
+#define FLOW_SOFT_MAX_GROUP 15     /* software groups 0-15, as TAP */
 
 /* Storage for one item's spec or mask: the largest item the subset parses. */
 union flow_item_data {
@@ -111,6 +115,24 @@ struct flow_soft_rule {
 void flow_soft_classify(struct flow_soft_rule *rules, unsigned int nb_rules,
 		const struct rte_mbuf *m, struct flow_soft_verdict *v);
 
+static inline void
+flow_soft_verdict_init(struct flow_soft_verdict *v)
+{
+	v->drop = false;
+	v->marked = false;
+	v->mark = 0;
+	v->queue = -1;
+	v->rule_id = -1;
+}
+
+/*
+ * Applies the actions of r, which matched m, to v. Returns true when the
+ * search ends there, false to go on with the group's next rule (PASSTHRU);
+ * a JUMP sets *group and *jumped.
+ */
+bool flow_soft_apply(const struct flow_rule *r, const struct rte_mbuf *m,
+		struct flow_soft_verdict *v, uint32_t *group, bool *jumped);
+
 /* Toeplitz hash of the IPv4 addresses and L4 ports with the default RSS key. */
 uint32_t flow_soft_rss_hash(const struct rte_mbuf *m);
 
@@ -119,6 +141,38 @@ int flow_soft_validate(const struct flow_rule *r, uint16_t nb_queues, struct rte
 
 /* Sorts rules as they are evaluated: group, then priority, then creation order (id). */
 void flow_soft_sort(struct flow_soft_rule *rules, unsigned int nb_rules);
+
+/*
+ * flow_acl.c: the same rules compiled into one rte_acl context per group,
+ * classified a burst at a time, with flow_soft_classify()'s decisions.
+ */
+
+#define FLOW_ACL_MAX_PASSTHRU 15   /* per group: a category each, rte_acl has 16 */
+
+struct flow_acl;
+
+/*
+ * What rte_acl cannot express exactly in r, beside the rules of the table
+ * (0, or -ENOTSUP/-EINVAL/-ENOSPC with e saying what and why): patterns out
+ * of header order, more than 2 VLAN items, masks on fields the syntax does
+ * not name, more than 15 PASSTHRU rules in one group.
+ */
+int flow_acl_check(const struct flow_rule *r, const struct flow_soft_rule *rules,
+		unsigned int nb_rules, struct rte_flow_error *e);
+/*
+ * Compiles rules (sorted by flow_soft_sort(); they must stay in place, and
+ * their hits are counted there) with the widest classify method the CPU
+ * and EAL allow. NULL with rte_errno set on failure.
+ */
+struct flow_acl *flow_acl_build(struct flow_soft_rule *rules, unsigned int nb_rules);
+/* flow_soft_classify() for n packets at once. */
+void flow_acl_classify_burst(const struct flow_acl *acl, struct rte_mbuf *const *pkts,
+		uint16_t n, struct flow_soft_verdict *v);
+/* The classify method in use, and another one (-ENOTSUP when it cannot run here). */
+enum rte_acl_classify_alg flow_acl_alg(const struct flow_acl *acl);
+int flow_acl_set_alg(struct flow_acl *acl, enum rte_acl_classify_alg alg);
+const char *flow_acl_alg_name(enum rte_acl_classify_alg alg);
+void flow_acl_free(struct flow_acl *acl);
 
 /* flow_error.c: rte_flow_error in words. */
 
@@ -249,6 +303,31 @@ unsigned int flow_table_report_rules(struct flow_rule_report *rules, unsigned in
 void flow_table_soft_begin(void);
 void flow_table_soft_end(void);
 void flow_table_soft_classify(const struct rte_mbuf *m, struct flow_soft_verdict *v);
+/*
+ * The same for n packets at once (rte_acl classifies them together), in
+ * two halves: the rules (queue -1 where none decided), then the RSS spread.
+ */
+void flow_table_soft_match_burst(struct rte_mbuf *const *pkts, uint16_t n,
+		struct flow_soft_verdict *v);
+void flow_table_soft_spread_burst(struct rte_mbuf *const *pkts, uint16_t n,
+		struct flow_soft_verdict *v);
+
+/* Software mode: how the rules are applied. */
+enum flow_soft_matcher {
+	FLOW_SOFT_ACL,       /* compiled into rte_acl contexts (flow_acl.c), the default */
+	FLOW_SOFT_LINEAR,    /* rule by rule (flow_soft.c), the reference */
+};
+/*
+ * Many rules at once (--rules FILE): between begin and end, creates and
+ * destroys do not recompile (the rules apply one by one meanwhile); end
+ * compiles once. 0 or -errno, said on out.
+ */
+void flow_table_batch_begin(void);
+int flow_table_batch_end(FILE *out);
+/* Before the first rule is created (after flow_table_init()). */
+void flow_table_set_matcher(enum flow_soft_matcher matcher);
+/* "rte_acl (avx2)" or "linear (rule by rule)", for what students read. */
+const char *flow_table_matcher_name(void);
 
 /* flow_probe.c: what the port can do with rte_flow. */
 
@@ -270,10 +349,19 @@ struct flow_queue_counts {
 	uint32_t last_mark;
 };
 
+/*
+ * Packets by the cycles per packet of the burst they were matched in, in
+ * buckets 8 to an octave: the median is immune to the rare burst in which
+ * the scheduler took the CPU away, which dominates a mean on a loaded host.
+ */
+#define FLOW_CYCLE_BUCKETS (8 * 26)
+
 struct flow_matrix {
 	struct flow_queue_counts queue[FLOW_MAX_QUEUES];
 	uint64_t soft_dropped;      /* software mode: DROP verdicts */
-	uint64_t classify_cycles;   /* software mode: cycles spent in the classifier */
+	uint64_t classify_cycles;   /* software mode: cycles spent matching the rules */
+	uint64_t spread_cycles;     /* software mode: the RSS spread of what no rule decided */
+	uint64_t match_hist[FLOW_CYCLE_BUCKETS];   /* packets by their burst's cycles/packet */
 	uint64_t classified;
 	uint64_t rx_only_packets;   /* --bench: received and freed, nothing else */
 	uint64_t generation;        /* reset requests this lcore has carried out */
@@ -288,6 +376,8 @@ void flow_matrix_count_burst(struct flow_matrix *mx, uint16_t queue, struct rte_
 		uint16_t n, bool software);
 /* The sum over the rx lcores. */
 void flow_matrix_total(struct flow_matrix *sum);
+/* The median rule matching cost in cycles per packet (bucket resolution, 9 %), 0 if none. */
+double flow_matrix_match_median(const struct flow_matrix *sum);
 /* Asks every rx lcore to zero its block and waits until they have. */
 void flow_matrix_reset(void);
 /* The table and the PASS/FAIL checks; returns the number of failed checks. */

@@ -43,36 +43,83 @@ flow_matrix_poll(unsigned int lcore)
 	return mx;
 }
 
-/* Classify a burst: the queue it landed on (hardware) or the software verdict. */
-void
-flow_matrix_count_burst(struct flow_matrix *mx, uint16_t queue, struct rte_mbuf **bufs, uint16_t n,
-		bool software)
+/*
+ * Classify a burst: the queue it landed on (hardware) or the software
+ * verdicts, all of the burst's at once (rte_acl takes bursts), timed as one.
+ */
+/* Bucket of c: below 8 itself, then 8 per octave (the top 3 bits after the leading one). */
+static unsigned int
+flow_cycle_bucket(uint64_t c)
 {
-	struct flow_soft_verdict v;
+	unsigned int octave;
+
+	if (c < 8)
+		return (unsigned int)c;
+	octave = 63 - (unsigned int)__builtin_clzll(c);
+	return RTE_MIN(8 * (octave - 2) + (unsigned int)((c >> (octave - 3)) & 7),
+		FLOW_CYCLE_BUCKETS - 1u);
+}
+
+/* The smallest c of bucket b. */
+static double
+flow_cycle_bucket_low(unsigned int b)
+{
+	if (b < 8)
+		return b;
+	return (double)((8u + b % 8) << (b / 8 - 1));
+}
+
+double
+flow_matrix_match_median(const struct flow_matrix *sum)
+{
+	uint64_t total = 0, seen = 0;
+	unsigned int b;
+
+	for (b = 0; b < FLOW_CYCLE_BUCKETS; b++)
+		total += sum->match_hist[b];
+	for (b = 0; b < FLOW_CYCLE_BUCKETS && total > 0; b++) {
+		seen += sum->match_hist[b];
+		if (2 * seen >= total)   /* the middle of the bucket */
+			return (flow_cycle_bucket_low(b) + flow_cycle_bucket_low(b + 1)) / 2;
+	}
+	return 0.0;
+}
+
+static void
+flow_matrix_count_chunk(struct flow_matrix *mx, uint16_t queue, struct rte_mbuf **bufs,
+		uint16_t n, bool software)
+{
+	struct flow_soft_verdict v[FLOW_BURST];
 	struct flow_queue_counts *qc;
 	enum lab_pkt_class cls;
-	uint64_t t0;
+	uint64_t t0, t1;
 	uint16_t i;
 
-	if (software)
+	if (software) {
 		flow_table_soft_begin();
+		t0 = rte_rdtsc();
+		flow_table_soft_match_burst(bufs, n, v);
+		t1 = rte_rdtsc();
+		flow_table_soft_spread_burst(bufs, n, v);
+		mx->classify_cycles += t1 - t0;
+		mx->match_hist[flow_cycle_bucket((t1 - t0) / n)] += n;
+		mx->spread_cycles += rte_rdtsc() - t1;
+		flow_table_soft_end();
+		mx->classified += n;
+	}
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = bufs[i];
 
 		cls = lab_pkt_classify(m);
 		if (software) {
-			t0 = rte_rdtsc();
-			flow_table_soft_classify(m, &v);
-			mx->classify_cycles += rte_rdtsc() - t0;
-			mx->classified++;
-			if (v.drop) {
+			if (v[i].drop) {
 				mx->soft_dropped++;
 				continue;
 			}
-			qc = &mx->queue[v.queue % FLOW_MAX_QUEUES];
-			if (v.marked) {
+			qc = &mx->queue[v[i].queue % FLOW_MAX_QUEUES];
+			if (v[i].marked) {
 				qc->marked++;
-				qc->last_mark = v.mark;
+				qc->last_mark = v[i].mark;
 			}
 		} else {
 			qc = &mx->queue[queue];
@@ -83,9 +130,19 @@ flow_matrix_count_burst(struct flow_matrix *mx, uint16_t queue, struct rte_mbuf 
 		}
 		qc->class_packets[cls]++;
 	}
-	if (software)
-		flow_table_soft_end();
 	rte_pktmbuf_free_bulk(bufs, n);
+}
+
+void
+flow_matrix_count_burst(struct flow_matrix *mx, uint16_t queue, struct rte_mbuf **bufs, uint16_t n,
+		bool software)
+{
+	uint16_t done, k;
+
+	for (done = 0; done < n; done += k) {
+		k = RTE_MIN((uint16_t)(n - done), (uint16_t)FLOW_BURST);
+		flow_matrix_count_chunk(mx, queue, bufs + done, k, software);
+	}
 }
 
 /* Sum over the rx lcores. */
@@ -107,6 +164,9 @@ flow_matrix_total(struct flow_matrix *sum)
 		}
 		sum->soft_dropped += mx->soft_dropped;
 		sum->classify_cycles += mx->classify_cycles;
+		sum->spread_cycles += mx->spread_cycles;
+		for (c = 0; c < FLOW_CYCLE_BUCKETS; c++)
+			sum->match_hist[c] += mx->match_hist[c];
 		sum->classified += mx->classified;
 		sum->rx_only_packets += mx->rx_only_packets;
 	}

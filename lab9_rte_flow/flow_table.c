@@ -29,10 +29,18 @@ struct flow_table {
 	struct flow_table_entry entries[FLOW_MAX_RULES];   /* index = id */
 	unsigned int nb_entries;
 	unsigned int nb_created;           /* ever, for the matrix's checks */
-	/* Software mode: what the rx lcores evaluate, swapped under the lock. */
+	/*
+	 * Software mode: what the rx lcores evaluate, the sorted rules and
+	 * their rte_acl contexts (NULL: rule by rule). The next set is built
+	 * in the other array, then swapped in under the lock.
+	 */
 	rte_rwlock_t soft_lock;
-	struct flow_soft_rule soft_rules[FLOW_MAX_RULES];
+	struct flow_soft_rule soft_rules[2][FLOW_MAX_RULES];
+	unsigned int soft_cur;
 	unsigned int nb_soft_rules;
+	struct flow_acl *acl;
+	enum flow_soft_matcher matcher;
+	bool batch;                        /* compile once at flow_table_batch_end() */
 };
 
 static struct flow_table table;
@@ -43,8 +51,12 @@ flow_table_try_validate(const struct flow_rule *r, struct rte_flow_error *e)
 	int ret;
 
 	memset(e, 0, sizeof(*e));
-	if (table.mode == FLOW_MODE_SOFTWARE)
-		return flow_soft_validate(r, table.nb_queues, e);
+	if (table.mode == FLOW_MODE_SOFTWARE) {
+		/* Both matchers take the same rules, so that they can be compared. */
+		ret = flow_soft_validate(r, table.nb_queues, e);
+		return ret < 0 ? ret : flow_acl_check(r, table.soft_rules[table.soft_cur],
+			table.nb_soft_rules, e);
+	}
 	ret = flow_kernel_tap_rss_guard(table.driver, r, e);
 	if (ret < 0)
 		return ret;
@@ -67,30 +79,103 @@ flow_table_try_create(const struct flow_rule *r, struct rte_flow_error *e, int *
 	return f;
 }
 
-/* Rebuilds what the rx lcores evaluate; hit counts move back to the entries. */
+/* Hit counts move from what the rx lcores evaluate to the entries (write lock held). */
 static void
-flow_soft_publish(void)
+flow_soft_sync_hits(void)
 {
+	const struct flow_soft_rule *cur = table.soft_rules[table.soft_cur];
+	unsigned int i;
+
+	for (i = 0; i < table.nb_soft_rules; i++)
+		if (table.entries[cur[i].id].rule == cur[i].rule)
+			table.entries[cur[i].id].hits = cur[i].hits;
+}
+
+static void
+flow_soft_collect_hits(void)
+{
+	rte_rwlock_write_lock(&table.soft_lock);
+	flow_soft_sync_hits();
+	rte_rwlock_write_unlock(&table.soft_lock);
+}
+
+/*
+ * Rebuilds what the rx lcores evaluate: the rules sorted and, with compile,
+ * their rte_acl contexts, both made outside the lock (a build takes
+ * milliseconds), then swapped in under it. Returns 0 or -errno (the old
+ * set stays in force).
+ */
+static int
+flow_soft_publish(bool compile)
+{
+	struct flow_soft_rule *next = table.soft_rules[!table.soft_cur];
+	struct flow_acl *acl = NULL, *old;
 	unsigned int i, n = 0;
 
-	rte_rwlock_write_lock(&table.soft_lock);
-	for (i = 0; i < table.nb_soft_rules; i++) {
-		int id = table.soft_rules[i].id;
-
-		if (table.entries[id].rule == table.soft_rules[i].rule)
-			table.entries[id].hits = table.soft_rules[i].hits;
-	}
 	for (i = 0; i < FLOW_MAX_RULES; i++) {
 		if (table.entries[i].rule == NULL)
 			continue;
-		table.soft_rules[n].id = (int)i;
-		table.soft_rules[n].rule = table.entries[i].rule;
-		table.soft_rules[n].hits = table.entries[i].hits;
+		next[n].id = (int)i;
+		next[n].rule = table.entries[i].rule;
+		next[n].hits = 0;
 		n++;
 	}
-	flow_soft_sort(table.soft_rules, n);
+	flow_soft_sort(next, n);
+	if (compile && table.matcher == FLOW_SOFT_ACL && n > 0) {
+		acl = flow_acl_build(next, n);
+		if (acl == NULL)
+			return -rte_errno;
+	}
+	rte_rwlock_write_lock(&table.soft_lock);
+	flow_soft_sync_hits();
+	for (i = 0; i < n; i++)
+		next[i].hits = table.entries[next[i].id].hits;
+	table.soft_cur = !table.soft_cur;
 	table.nb_soft_rules = n;
+	old = table.acl;
+	table.acl = acl;
 	rte_rwlock_write_unlock(&table.soft_lock);
+	flow_acl_free(old);
+	return 0;
+}
+
+void
+flow_table_batch_begin(void)
+{
+	table.batch = true;
+}
+
+int
+flow_table_batch_end(FILE *out)
+{
+	int ret;
+
+	table.batch = false;
+	if (table.mode != FLOW_MODE_SOFTWARE)
+		return 0;
+	ret = flow_soft_publish(true);
+	if (ret < 0)
+		fprintf(out, "compiling %u rule(s) into rte_acl: FAILED (%d): %s\n",
+			table.nb_entries, ret, rte_strerror(-ret));
+	return ret;
+}
+
+void
+flow_table_set_matcher(enum flow_soft_matcher matcher)
+{
+	table.matcher = matcher;
+}
+
+const char *
+flow_table_matcher_name(void)
+{
+	static char name[32];
+
+	if (table.matcher == FLOW_SOFT_LINEAR)
+		return "linear (rule by rule)";
+	snprintf(name, sizeof(name), "rte_acl (%s)", table.acl == NULL ? "no rules" :
+		flow_acl_alg_name(flow_acl_alg(table.acl)));
+	return name;
 }
 
 int
@@ -169,6 +254,7 @@ static int
 flow_entry_insert(int id, struct flow_rule *rule, struct rte_flow *flow, FILE *out)
 {
 	struct flow_table_entry *en = &table.entries[id];
+	int ret;
 
 	en->id = id;
 	en->rule = rule;
@@ -176,8 +262,15 @@ flow_entry_insert(int id, struct flow_rule *rule, struct rte_flow *flow, FILE *o
 	en->hits = 0;
 	en->serial = ++table.nb_created;
 	table.nb_entries++;
-	if (table.mode == FLOW_MODE_SOFTWARE)
-		flow_soft_publish();
+	ret = table.mode == FLOW_MODE_SOFTWARE ? flow_soft_publish(!table.batch) : 0;
+	if (ret < 0) {
+		fprintf(out, "create: FAILED (%d): compiling the rules into rte_acl: %s; "
+			"the rule is not in force\n", ret, rte_strerror(-ret));
+		memset(en, 0, sizeof(*en));
+		table.nb_created--;
+		table.nb_entries--;
+		return ret;
+	}
 	fprintf(out, "create: OK: flow rule #%d created%s\n", id,
 		table.mode == FLOW_MODE_SOFTWARE ? " (software)" : "");
 	flow_reserve_update(table.nb_entries > 0, out);
@@ -209,7 +302,10 @@ flow_table_create(struct flow_rule *rule, FILE *out)
 			return ret;
 		}
 	}
-	return flow_entry_insert(id, rule, f, out);
+	ret = flow_entry_insert(id, rule, f, out);
+	if (ret < 0)
+		free(rule);
+	return ret;
 }
 
 int
@@ -235,8 +331,11 @@ flow_entry_unlink(int id)
 	 * The rx lcores may be matching packets against this rule right now:
 	 * republishing takes the write lock, so it returns once none can.
 	 */
-	if (table.mode == FLOW_MODE_SOFTWARE)
-		flow_soft_publish();
+	if (table.mode == FLOW_MODE_SOFTWARE && flow_soft_publish(!table.batch) < 0) {
+		/* Out of memory for the new contexts: rule by rule, without this one. */
+		LAB_LOG(WARNING, "rte_acl rebuild failed: the software rules run rule by rule");
+		flow_soft_publish(false);
+	}
 	return rule;
 }
 
@@ -336,7 +435,7 @@ flow_table_list(FILE *out)
 	int id;
 
 	if (table.mode == FLOW_MODE_SOFTWARE)
-		flow_soft_publish();
+		flow_soft_collect_hits();
 	fprintf(out, "ID\tGroup\tPrio\tHits\tRule\n");
 	for (id = 0; id < FLOW_MAX_RULES; id++) {
 		const struct flow_table_entry *en = &table.entries[id];
@@ -387,7 +486,7 @@ flow_entry_count(int id, uint64_t *hits, FILE *out)
 		return -ENOTSUP;
 	}
 	if (table.mode == FLOW_MODE_SOFTWARE) {
-		flow_soft_publish();
+		flow_soft_collect_hits();
 		*hits = en->hits;
 		return 0;
 	}
@@ -461,11 +560,37 @@ flow_table_soft_end(void)
 }
 
 void
+flow_table_soft_match_burst(struct rte_mbuf *const *pkts, uint16_t n,
+		struct flow_soft_verdict *v)
+{
+	uint16_t i;
+
+	if (table.acl != NULL)
+		flow_acl_classify_burst(table.acl, pkts, n, v);
+	else
+		for (i = 0; i < n; i++)
+			flow_soft_classify(table.soft_rules[table.soft_cur], table.nb_soft_rules,
+				pkts[i], &v[i]);
+}
+
+void
+flow_table_soft_spread_burst(struct rte_mbuf *const *pkts, uint16_t n,
+		struct flow_soft_verdict *v)
+{
+	uint16_t i;
+
+	for (i = 0; i < n; i++)
+		if (v[i].queue < 0 && !v[i].drop)
+			v[i].queue = (int16_t)flow_reserve_soft_queue(flow_soft_rss_hash(pkts[i]));
+}
+
+void
 flow_table_soft_classify(const struct rte_mbuf *m, struct flow_soft_verdict *v)
 {
-	flow_soft_classify(table.soft_rules, table.nb_soft_rules, m, v);
-	if (v->queue < 0 && !v->drop)
-		v->queue = (int16_t)flow_reserve_soft_queue(flow_soft_rss_hash(m));
+	struct rte_mbuf *one = (struct rte_mbuf *)(uintptr_t)m;
+
+	flow_table_soft_match_burst(&one, 1, v);
+	flow_table_soft_spread_burst(&one, 1, v);
 }
 
 unsigned int
