@@ -59,7 +59,7 @@ struct primary_opts {
 	uint16_t port_id;
 	uint16_t nb_rxq;
 	uint32_t ring_size;
-	uint32_t nb_mbufs;
+	uint32_t nb_mbufs;       /* 0 until --mbufs: the default, or what the queues need */
 	bool status;
 	const char *policy;      /* --policy FILE: FLOW_TABLE's entries */
 	const char *rules;       /* --rules FILE: lab 9's rules, the SASE-DP steering */
@@ -70,7 +70,6 @@ static struct primary_opts opts = {
 	.port_id = 0,
 	.nb_rxq = LAB8_DEFAULT_RXQ,
 	.ring_size = LAB8_DEFAULT_RING,
-	.nb_mbufs = LAB8_DEFAULT_MBUFS,
 	.status = true,
 };
 
@@ -96,7 +95,8 @@ usage(const char *prog)
 		"  --rxq N         rx/tx queues, 1-%u (default %u): first half -> %s, "
 		"second half -> %s\n"
 		"  --ring-size N   entries per ring, 64-65536 (default %u)\n"
-		"  --mbufs N       mbufs in %s, 1024-1048576 (default %u)\n"
+		"  --mbufs N       mbufs in %s, 1024-1048576 (default %u, more if the queues "
+		"need it)\n"
 		"  --no-status     no per-second status line\n"
 		"  --policy FILE   lines 'A.B.C.D allow|deny' (# comments) into the rte_hash %s\n"
 		"  --rules FILE    lab 9's rules (one per line, or 'flow create 0 ...'; # "
@@ -326,6 +326,12 @@ check_pool_size(void)
 	uint32_t min_mbufs = 2 * opts.ring_size + (uint32_t)port_conf.nb_rxq * LAB_PORT_RXD +
 		4 * (LAB_MBUF_CACHE * 3 / 2) + LAB8_BURST;
 
+	if (opts.nb_mbufs == 0) {
+		/* Without --mbufs: the default, or more when the queues need it (--rxq 8). */
+		opts.nb_mbufs = RTE_MAX((uint32_t)LAB8_DEFAULT_MBUFS,
+			rte_align32pow2(min_mbufs) - 1);
+		return 0;
+	}
 	if (opts.nb_mbufs < min_mbufs) {
 		LAB_LOG(ERR, "--mbufs %u is too small for 2 rings of %u, %u rx queues of %u "
 			"descriptors and 4 processes' caches: give at least %u, or a smaller "
