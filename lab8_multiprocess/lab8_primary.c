@@ -166,13 +166,8 @@ parse_args(int argc, char **argv)
 			opts.rules = optarg;
 			break;
 		case 'f':
-			/* Lab 9's words: 'software', or 'none' (the default). */
-			if (strcmp(optarg, "software") != 0 && strcmp(optarg, "none") != 0) {
-				LAB_LOG(ERR, "--fallback: '%s' is not 'software' or 'none'",
-					optarg);
+			if (flow_fallback_parse(optarg, &opts.fallback_software) < 0)
 				return -EINVAL;
-			}
-			opts.fallback_software = strcmp(optarg, "software") == 0;
 			break;
 		case 'h':
 			usage(argv[0]);
@@ -184,7 +179,7 @@ parse_args(int argc, char **argv)
 	if (lab_opt_no_extra(argc, argv) < 0)
 		return -EINVAL;
 	if (opts.rules != NULL && (opts.nb_rxq < 2 || opts.nb_rxq > FLOW_MAX_QUEUES)) {
-		LAB_LOG(ERR, "--rules with --rxq %u: the rules steer between 2 to %u queues "
+		LAB_LOG(ERR, "--rules with --rxq %u: the rules steer among 2 to %u queues "
 			"(lab 9's table); give --rxq 2-%u", opts.nb_rxq, FLOW_MAX_QUEUES,
 			FLOW_MAX_QUEUES);
 		return -EINVAL;

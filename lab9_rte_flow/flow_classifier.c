@@ -146,12 +146,8 @@ parse_args(int argc, char **argv)
 			opt.probe = true;
 			break;
 		case 'f':
-			if (strcmp(optarg, "software") != 0 && strcmp(optarg, "none") != 0) {
-				LAB_LOG(ERR, "--fallback: '%s' is not 'software' or 'none'",
-					optarg);
+			if (flow_fallback_parse(optarg, &opt.fallback_software) < 0)
 				return -EINVAL;
-			}
-			opt.fallback_software = strcmp(optarg, "software") == 0;
 			break;
 		case 'P':
 			if (lab_parse_u64("--port", optarg, 0, RTE_MAX_ETHPORTS - 1, &opt.port) < 0)

@@ -332,6 +332,8 @@ unsigned int flow_blocks_in_table(bool *https, bool *drop);
  * stops at the first line refused, saying which. 0 or a negative errno.
  */
 int flow_rules_file_load(const char *path, FILE *out);
+/* --fallback ARG: 'software' (*software = true) or 'none'; -EINVAL said otherwise. */
+int flow_fallback_parse(const char *arg, bool *software);
 
 /* flow_cli.c: --interactive. */
 

@@ -1,16 +1,28 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * --rules FILE, for every program that takes lab 9's rules (lab9's
- * classifier, lab8_primary): one rule or one prompt command ("flow create
+ * --rules FILE and --fallback, for every program that takes lab 9's rules
+ * (lab9's classifier, lab8_primary): one rule or one prompt command ("flow create
  * 0 ...") per line, # comments, each validated and created in turn with
  * the table's messages. The first line refused stops the load.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "flow_lab.h"
 #include "lab_log.h"
+
+int
+flow_fallback_parse(const char *arg, bool *software)
+{
+	if (strcmp(arg, "software") != 0 && strcmp(arg, "none") != 0) {
+		LAB_LOG(ERR, "--fallback: '%s' is not 'software' or 'none'", arg);
+		return -EINVAL;
+	}
+	*software = strcmp(arg, "software") == 0;
+	return 0;
+}
 
 /* Strips the line's end and leading blanks; NULL for a blank or comment line. */
 static char *
