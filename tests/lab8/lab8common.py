@@ -6,6 +6,7 @@ through dpdk-telemetry.py, and the src= lines the secondaries print."""
 import json
 import os
 import re
+import socket
 import struct
 import subprocess
 import time
@@ -23,30 +24,49 @@ TELEMETRY = "/usr/bin/dpdk-telemetry.py"
 SRC_RE = re.compile(r"^(enterprise|mobility): src=(\S+)", re.M)
 
 
-def gen_traffic(t, mix, seed, name="traffic"):
+def gen_traffic(t, mix, seed, name="traffic", teid=None):
     """Writes a pcap with scripts/gen_traffic.py; returns (pcap, [(class, src)], total)."""
     pcap = os.path.join(t.workdir, f"{name}.pcap")
     srcs = os.path.join(t.workdir, f"{name}.src")
     counts = labtest.gen_traffic(t, ["--pcap", pcap, "--mix", mix, "--seed", str(seed),
-                                     "--src-list", srcs])
+                                     "--src-list", srcs] +
+                                 (["--teid", str(teid)] if teid is not None else []), timeout=300)
     with open(srcs) as f:
         sent = [tuple(line.split()) for line in f if line.strip()]
     return pcap, sent, counts["total"]
 
 
-def split_pcap(t, pcap, nb_files=NB_QUEUES):
-    """Packet i goes to file i % nb_files: one rx_pcap= file per rx queue of net_pcap."""
+def pcap_records(pcap):
+    """(file header, [record header + frame bytes]) of a pcap file."""
     with open(pcap, "rb") as f:
         data = f.read()
-    header, pos = data[:24], 24
     endian = "<" if data[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
-    outs = [bytearray(header) for _ in range(nb_files)]
-    index = 0
+    records, pos = [], 24
     while pos + 16 <= len(data):
         incl_len = struct.unpack(endian + "I", data[pos + 8:pos + 12])[0]
-        outs[index % nb_files] += data[pos:pos + 16 + incl_len]
+        records.append(data[pos:pos + 16 + incl_len])
         pos += 16 + incl_len
-        index += 1
+    return data[:24], records
+
+
+def replay(pcap, iface):
+    """Sends the pcap's frames on iface through an AF_PACKET socket: what
+    gen_traffic.py --iface does, without importing scapy (slow in the emulated
+    server, where every CPU is busy with DPDK's pollers). Returns the count."""
+    _, records = pcap_records(pcap)
+    with socket.socket(socket.AF_PACKET, socket.SOCK_RAW) as s:
+        s.bind((iface, 0))
+        for rec in records:
+            s.send(rec[16:])
+    return len(records)
+
+
+def split_pcap(t, pcap, nb_files=NB_QUEUES):
+    """Packet i goes to file i % nb_files: one rx_pcap= file per rx queue of net_pcap."""
+    header, records = pcap_records(pcap)
+    outs = [bytearray(header) for _ in range(nb_files)]
+    for index, rec in enumerate(records):
+        outs[index % nb_files] += rec
     paths = []
     for q, out in enumerate(outs):
         path = f"{pcap[:-5]}.q{q}.pcap"
