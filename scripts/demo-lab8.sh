@@ -115,7 +115,7 @@ echo
 echo "step 2: SIGKILL the enterprise secondary, then run the same command again"
 kill -KILL "$ent"; wait "$ent" 2>/dev/null || true
 wait_text "$work/primary.log" "died without detaching" 5 && r=0 || r=1
-grep -o "secondary enterprise pid.*" "$work/primary.log" | head -1 | sed 's/^/  primary: /'
+grep -o "secondary enterprise pid.*" "$work/primary.log" | head -1 | sed 's/^/  primary: /' || true
 kill -0 "$primary" 2>/dev/null && result $r "primary stays up and reports the stranded mbufs" ||
 	result 1 "primary stays up"
 "$bin/lab8_secondary" -l 1 --proc-type=secondary "${eal[@]}" -- --role enterprise --quiet \
@@ -130,7 +130,7 @@ kill -KILL "$primary"; wait "$primary" 2>/dev/null || true
 start=$(date +%s%N)
 rc=0; wait "$mob" || rc=$?
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
-grep "the primary is gone" "$work/mob.log" | sed 's/^/  /'
+grep "the primary is gone" "$work/mob.log" | sed 's/^/  /' || true
 [ "$rc" -eq 3 ] && [ "$ms" -le 1000 ] && r=0 || r=1
 result $r "mobility secondary exits with code 3 in ${ms} ms (no segfault, no hang)"
 rc=0; wait "$ent2" || rc=$?
@@ -139,7 +139,7 @@ rc=0
 timeout 30 "$bin/lab8_secondary" --lcores=3@1 --proc-type=secondary "${eal[@]}" -- \
 	--role enterprise \
 	> "$work/late.log" 2>&1 || rc=$?
-grep -o "the primary of .* is not running[^:]*" "$work/late.log" | sed 's/^/  /'
+grep -o "the primary of .* is not running[^:]*" "$work/late.log" | sed 's/^/  /' || true
 [ "$rc" -ne 0 ] && [ "$rc" -lt 128 ] && grep -q "is not running" "$work/late.log" && r=0 || r=1
 result $r "a secondary started after the SIGKILL is refused (the stale files are still there)"
 
