@@ -20,13 +20,11 @@ them. Timing on a shared machine does not replay."""
 
 import argparse
 import glob
-import json
 import os
 import random
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -83,48 +81,6 @@ def parse_args():
     if args.seed is None:
         args.seed = random.SystemRandom().randrange(1, 1 << 31)
     return args
-
-
-class Telemetry:
-    """One connection to the primary's telemetry socket, as dpdk-telemetry.py
-    makes it, kept open: a python start per query would cost more than a round."""
-
-    def __init__(self, prefix):
-        self.path = os.path.join(labtest.RUNTIME_DIR, prefix, "dpdk_telemetry.v2")
-        self.sock = None
-
-    def close(self):
-        if self.sock is not None:
-            self.sock.close()
-            self.sock = None
-
-    def stats(self):
-        """/lab8/stats as a dict, or None."""
-        try:
-            if self.sock is None:
-                self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-                self.sock.settimeout(5)
-                self.sock.connect(self.path)
-                json.loads(self.sock.recv(16384))  # the greeting: version, pid, max output
-            self.sock.send(b"/lab8/stats")
-            return json.loads(self.sock.recv(65536))["/lab8/stats"]
-        except (OSError, ValueError, KeyError):
-            self.close()
-            return None
-
-    def wait(self, cond, timeout):
-        """Polls until cond(stats) holds; returns (stats, ok)."""
-        deadline = time.monotonic() + timeout
-        last = None
-        while True:
-            s = self.stats()
-            if s is not None:
-                last = s
-                if cond(s):
-                    return s, True
-            if time.monotonic() > deadline:
-                return last, False
-            time.sleep(0.05)
 
 
 class Drill:
@@ -196,7 +152,7 @@ class Drill:
         if not self.prim.wait_for("Ctrl-C to stop", 20):
             self.note(f"primary did not start: {self.prim.output()[-300:]!r}")
             return False
-        self.tel = Telemetry(self.prefix)
+        self.tel = l8.Telemetry(self.prefix)
         return True
 
     def start_secondary(self, role):

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Helpers shared by the lab 8 tests: traffic split per rx queue, the two
 programs started with the course's EAL arguments, /lab8/stats read back
-through dpdk-telemetry.py, and the src= lines the secondaries print."""
+through dpdk-telemetry.py or one kept-open socket (Telemetry), and the src= lines
+the secondaries print."""
 
 import json
 import os
@@ -136,6 +137,48 @@ def wait_stats(prefix, cond, timeout=10.0):
             return last
         time.sleep(0.2)
     return last
+
+
+class Telemetry:
+    """One connection to the primary's telemetry socket, as dpdk-telemetry.py
+    makes it, kept open: a python start per query would cost more than a round."""
+
+    def __init__(self, prefix):
+        self.path = os.path.join(labtest.RUNTIME_DIR, prefix, "dpdk_telemetry.v2")
+        self.sock = None
+
+    def close(self):
+        if self.sock is not None:
+            self.sock.close()
+            self.sock = None
+
+    def stats(self):
+        """/lab8/stats as a dict, or None."""
+        try:
+            if self.sock is None:
+                self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+                self.sock.settimeout(5)
+                self.sock.connect(self.path)
+                json.loads(self.sock.recv(16384))  # the greeting: version, pid, max output
+            self.sock.send(b"/lab8/stats")
+            return json.loads(self.sock.recv(65536))["/lab8/stats"]
+        except (OSError, ValueError, KeyError):
+            self.close()
+            return None
+
+    def wait(self, cond, timeout):
+        """Polls until cond(stats) holds; returns (stats, ok)."""
+        deadline = time.monotonic() + timeout
+        last = None
+        while True:
+            s = self.stats()
+            if s is not None:
+                last = s
+                if cond(s):
+                    return s, True
+            if time.monotonic() > deadline:
+                return last, False
+            time.sleep(0.05)
 
 
 def printed_sources(output):

@@ -73,8 +73,10 @@ def main():
 
     # gen_traffic.py's frames, made before the pollers started, sent live into the TAP.
     t.check(l8.replay(pcap, IFACE) == len(sent), f"{len(sent)} frames sent into {IFACE}")
-    l8.wait_stats(p, lambda s: s["enterprise_packets"] + s["mobility_packets"] >= len(sent), 120)
-    s = l8.stats(p, 30)
+    # One telemetry connection kept open: a python start per query is slow under TCG.
+    tel = l8.Telemetry(p)
+    s, _ = tel.wait(lambda s: s["enterprise_packets"] + s["mobility_packets"] >= len(sent), 180)
+    tel.close()
     print(f"/lab8/stats: {s}")
 
     # The mobility secondary killed: the primary notices and polls 4-7 again.
