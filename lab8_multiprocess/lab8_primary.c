@@ -6,11 +6,17 @@
  * RX_TO_MOBILITY. Watches the secondaries through the info block: says
  * when one attaches, leaves, or dies, and what a dead one stranded.
  *
+ * With --rules FILE (the SASE-DP steering, lab 9's rules), rte_flow on the
+ * port picks each packet's queue, or with --fallback software the rules
+ * do on this CPU, and the queue's role takes it.
+ *
  * Here: creating the shared objects and the rx loop. The slot watch is in
- * lab8_primary_slots.c, the counters' reports in lab8_primary_stats.c.
+ * lab8_primary_slots.c, the counters' reports in lab8_primary_stats.c,
+ * the rules in lab8_primary_rules.c.
  *
  *   lab8_primary -l 0 --proc-type=primary --file-prefix=sase --no-pci \
- *       --vdev=net_tap0,iface=dtap0 -- [--port 0] [--rxq 4] [--no-status]
+ *       --vdev=net_tap0,iface=dtap0 -- [--port 0] [--rxq 4] [--no-status] \
+ *       [--policy FILE] [--rules FILE [--fallback software]]
  */
 #include <errno.h>
 #include <getopt.h>
@@ -39,6 +45,7 @@
 #include "lab_mempool.h"
 #include "lab_opts.h"
 #include "lab_port.h"
+#include "flow_lab.h"
 #include "lab8_policy.h"
 #include "lab8_primary.h"
 #include "lab8_shared.h"
@@ -52,16 +59,17 @@ struct primary_opts {
 	uint16_t port_id;
 	uint16_t nb_rxq;
 	uint32_t ring_size;
-	uint32_t nb_mbufs;
+	uint32_t nb_mbufs;       /* 0 until --mbufs: the default, or what the queues need */
 	bool status;
 	const char *policy;      /* --policy FILE: FLOW_TABLE's entries */
+	const char *rules;       /* --rules FILE: lab 9's rules, the SASE-DP steering */
+	bool fallback_software;  /* --fallback software: the rules on the CPU */
 };
 
 static struct primary_opts opts = {
 	.port_id = 0,
 	.nb_rxq = LAB8_DEFAULT_RXQ,
 	.ring_size = LAB8_DEFAULT_RING,
-	.nb_mbufs = LAB8_DEFAULT_MBUFS,
 	.status = true,
 };
 
@@ -76,6 +84,8 @@ static struct rte_ring *rings[LAB8_ROLE_MAX];
 static struct rte_ring *done_rings[LAB8_ROLE_MAX];
 /* FLOW_TABLE, when --policy is given: the enterprise secondaries look it up by name. */
 static struct rte_hash *flow_table;
+/* The port's queues (plan_port()). */
+static struct lab_port_conf port_conf;
 
 static void
 usage(const char *prog)
@@ -85,11 +95,19 @@ usage(const char *prog)
 		"  --rxq N         rx/tx queues, 1-%u (default %u): first half -> %s, "
 		"second half -> %s\n"
 		"  --ring-size N   entries per ring, 64-65536 (default %u)\n"
-		"  --mbufs N       mbufs in %s, 1024-1048576 (default %u)\n"
+		"  --mbufs N       mbufs in %s, 1024-1048576 (default %u, more if the queues "
+		"need it)\n"
 		"  --no-status     no per-second status line\n"
-		"  --policy FILE   lines 'A.B.C.D allow|deny' (# comments) into the rte_hash %s\n",
+		"  --policy FILE   lines 'A.B.C.D allow|deny' (# comments) into the rte_hash %s\n"
+		"  --rules FILE    lab 9's rules (one per line, or 'flow create 0 ...'; # "
+		"comments),\n"
+		"                  created on the port; a rule's queue picks the role (--rxq "
+		"2-%u)\n"
+		"  --fallback software  with --rules: the rules run on this CPU when the port "
+		"has no rte_flow\n",
 		prog, LAB8_MAX_QUEUES, LAB8_DEFAULT_RXQ, LAB8_RING_ENTERPRISE, LAB8_RING_MOBILITY,
-		LAB8_DEFAULT_RING, LAB8_MBUF_POOL, LAB8_DEFAULT_MBUFS, LAB8_FLOW_TABLE);
+		LAB8_DEFAULT_RING, LAB8_MBUF_POOL, LAB8_DEFAULT_MBUFS, LAB8_FLOW_TABLE,
+		FLOW_MAX_QUEUES);
 }
 
 static int
@@ -102,6 +120,8 @@ parse_args(int argc, char **argv)
 		{ "mbufs", required_argument, NULL, 'm' },
 		{ "no-status", no_argument, NULL, 's' },
 		{ "policy", required_argument, NULL, 'P' },
+		{ "rules", required_argument, NULL, 'R' },
+		{ "fallback", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -140,6 +160,15 @@ parse_args(int argc, char **argv)
 				return -EINVAL;
 			opts.policy = optarg;
 			break;
+		case 'R':
+			if (lab_check_readable("--rules", optarg) < 0)
+				return -EINVAL;
+			opts.rules = optarg;
+			break;
+		case 'f':
+			if (flow_fallback_parse(optarg, &opts.fallback_software) < 0)
+				return -EINVAL;
+			break;
 		case 'h':
 			usage(argv[0]);
 			exit(0);
@@ -149,6 +178,17 @@ parse_args(int argc, char **argv)
 	}
 	if (lab_opt_no_extra(argc, argv) < 0)
 		return -EINVAL;
+	if (opts.rules != NULL && (opts.nb_rxq < 2 || opts.nb_rxq > FLOW_MAX_QUEUES)) {
+		LAB_LOG(ERR, "--rules with --rxq %u: the rules steer among 2 to %u queues "
+			"(lab 9's table); give --rxq 2-%u", opts.nb_rxq, FLOW_MAX_QUEUES,
+			FLOW_MAX_QUEUES);
+		return -EINVAL;
+	}
+	if (opts.fallback_software && opts.rules == NULL) {
+		LAB_LOG(ERR, "--fallback software applies --rules FILE on the CPU: give --rules "
+			"too");
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -178,8 +218,8 @@ create_info(int socket)
 	info->version = LAB8_INFO_VERSION;
 	info->primary_pid = getpid();
 	info->port_id = opts.port_id;
-	info->nb_rxq = opts.nb_rxq;
-	info->nb_txq = opts.nb_rxq;
+	info->nb_rxq = port_conf.nb_rxq;
+	info->nb_txq = port_conf.nb_txq;
 	info->ring_size = rte_ring_get_capacity(rings[0]);
 	info->nb_mbufs = opts.nb_mbufs;
 	snprintf(info->pool_ops, sizeof(info->pool_ops), "%s", lab_mempool_ops_name(pool));
@@ -187,6 +227,7 @@ create_info(int socket)
 		info->role_queue_first[role] = UINT16_MAX;
 		info->role_queue_last[role] = 0;
 	}
+	/* The queues the roles split: the port's, or with the rules on the CPU the virtual ones. */
 	for (q = 0; q < opts.nb_rxq; q++) {
 		role = lab8_queue_role(q, opts.nb_rxq);
 		if (info->role_queue_first[role] == UINT16_MAX)
@@ -249,6 +290,28 @@ create_shared_objects(void)
 }
 
 /*
+ * The port's queues: --rxq each way, but with --fallback software as many
+ * as the port has up to that (net_pcap: one rx queue per rx_pcap=), since
+ * the rules' queues are virtual then.
+ */
+static int
+plan_port(void)
+{
+	struct rte_eth_dev_info dev;
+	int ret;
+
+	lab_port_conf_default(&port_conf, opts.nb_rxq);
+	if (!opts.fallback_software)
+		return 0;
+	ret = lab_port_info_get(opts.port_id, &dev);
+	if (ret < 0)
+		return ret;
+	port_conf.nb_rxq = RTE_MIN(opts.nb_rxq, dev.max_rx_queues);
+	port_conf.nb_txq = RTE_MIN(opts.nb_rxq, RTE_MAX(dev.max_tx_queues, 1));
+	return 0;
+}
+
+/*
  * Full rings, filled rx descriptors and a few processes' caches must still
  * leave mbufs to receive into: then a full ring means drops, never an
  * empty pool that stalls the port.
@@ -256,14 +319,20 @@ create_shared_objects(void)
 static int
 check_pool_size(void)
 {
-	uint32_t min_mbufs = 2 * opts.ring_size + (uint32_t)opts.nb_rxq * LAB_PORT_RXD +
+	uint32_t min_mbufs = 2 * opts.ring_size + (uint32_t)port_conf.nb_rxq * LAB_PORT_RXD +
 		4 * (LAB_MBUF_CACHE * 3 / 2) + LAB8_BURST;
 
+	if (opts.nb_mbufs == 0) {
+		/* Without --mbufs: the default, or more when the queues need it (--rxq 8). */
+		opts.nb_mbufs = RTE_MAX((uint32_t)LAB8_DEFAULT_MBUFS,
+			rte_align32pow2(min_mbufs) - 1);
+		return 0;
+	}
 	if (opts.nb_mbufs < min_mbufs) {
 		LAB_LOG(ERR, "--mbufs %u is too small for 2 rings of %u, %u rx queues of %u "
 			"descriptors and 4 processes' caches: give at least %u, or a smaller "
-			"--ring-size", opts.nb_mbufs, opts.ring_size, opts.nb_rxq, LAB_PORT_RXD,
-			min_mbufs);
+			"--ring-size", opts.nb_mbufs, opts.ring_size, port_conf.nb_rxq,
+			LAB_PORT_RXD, min_mbufs);
 		return -EINVAL;
 	}
 	return 0;
@@ -295,6 +364,36 @@ free_done(unsigned int max_bursts)
 	return total;
 }
 
+/* Into the role's ring; what does not fit is dropped here, so the pool never drains. */
+static void
+enqueue_role(unsigned int role, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct lab8_primary_counters *pc = &info->primary;
+	unsigned int sent;
+
+	if (n == 0)
+		return;
+	sent = rte_ring_sp_enqueue_burst(rings[role], (void **)pkts, n, NULL);
+	pc->enqueued[role] += sent;
+	if (unlikely(sent < n)) {
+		rte_pktmbuf_free_bulk(&pkts[sent], n - sent);
+		pc->ring_full_drops[role] += n - sent;
+	}
+}
+
+/* --fallback software: the rules, run here, pick each packet's (virtual) queue's ring. */
+static void
+enqueue_by_rules(struct rte_mbuf **pkts, uint16_t n)
+{
+	struct rte_mbuf *by_role[LAB8_ROLE_MAX][LAB8_BURST];
+	uint16_t nb[LAB8_ROLE_MAX];
+	unsigned int role;
+
+	lab8_rules_classify(&primary, pkts, n, by_role, nb);
+	for (role = 0; role < LAB8_ROLE_MAX; role++)
+		enqueue_role(role, by_role[role], nb[role]);
+}
+
 /* Receives on every queue this process still polls, bursts into the rings. */
 static void
 rx_loop(void)
@@ -310,28 +409,25 @@ rx_loop(void)
 	unsigned int polls = 0;
 	uint16_t q;
 
-	for (q = 0; q < opts.nb_rxq; q++)
-		queue_role[q] = (uint8_t)lab8_queue_role(q, opts.nb_rxq);
+	for (q = 0; q < primary.nb_rxq; q++)
+		queue_role[q] = (uint8_t)lab8_queue_role(q, primary.nb_rxq);
 
 	while (!lab_force_quit) {
 		uint16_t i;
 
 		for (i = 0; i < primary.nb_polled; i++) {
 			uint16_t qid = primary.polled[i];
-			unsigned int role = queue_role[qid];
-			uint16_t n, sent;
+			uint16_t n;
 
 			n = rte_eth_rx_burst(opts.port_id, qid, pkts, LAB8_BURST);
 			if (n == 0)
 				continue;
 			pc->rx[qid] += n;
-			sent = rte_ring_sp_enqueue_burst(rings[role], (void **)pkts, n, NULL);
-			pc->enqueued[role] += sent;
-			if (unlikely(sent < n)) {
-				/* Nobody consumes: drop here so the pool never drains. */
-				rte_pktmbuf_free_bulk(&pkts[sent], n - sent);
-				pc->ring_full_drops[role] += n - sent;
-			}
+			/* The NIC's queue picks the role, or the rules on this CPU do. */
+			if (primary.soft_rules)
+				enqueue_by_rules(pkts, n);
+			else
+				enqueue_role(queue_role[qid], pkts, n);
 		}
 		/* As many bursts back per role as its queues can bring in per loop. */
 		free_done(primary.nb_polled);
@@ -382,9 +478,12 @@ stop_secondaries(void)
 static void
 print_started(void)
 {
-	printf("lab8_primary: port %u, %u rx queues (%u-%u -> %s, %u-%u -> %s), rings of %u, "
+	if (primary.soft_rules)
+		printf("lab8_primary: the rules choose among %u virtual queues; the port has %u "
+			"rx queue(s), all polled here\n", opts.nb_rxq, primary.nb_rxq);
+	printf("lab8_primary: port %u, %u %srx queues (%u-%u -> %s, %u-%u -> %s), rings of %u, "
 		"%s of %u mbufs on socket %d, lcores %u; pid %d. Ctrl-C to stop.\n",
-		opts.port_id, opts.nb_rxq,
+		opts.port_id, opts.nb_rxq, primary.soft_rules ? "virtual " : "",
 		info->role_queue_first[0], info->role_queue_last[0], LAB8_RING_ENTERPRISE,
 		info->role_queue_first[1], info->role_queue_last[1], LAB8_RING_MOBILITY,
 		info->ring_size, LAB8_MBUF_POOL, pool->size, pool->socket_id, rte_lcore_id(),
@@ -397,7 +496,6 @@ print_started(void)
 int
 main(int argc, char **argv)
 {
-	struct lab_port_conf conf;
 	struct lab_port_state state;
 	int ret;
 
@@ -421,7 +519,7 @@ main(int argc, char **argv)
 	}
 	if (parse_args(argc, argv) < 0)
 		goto fail;
-	if (lab_port_check(opts.port_id) < 0)
+	if (lab_port_check(opts.port_id) < 0 || plan_port() < 0)
 		goto fail;
 	if (check_pool_size() < 0)
 		goto fail;
@@ -430,12 +528,15 @@ main(int argc, char **argv)
 	/* The same pointers, for the slot watch and the counters' reports. */
 	primary.info = info;
 	primary.pool = pool;
-	primary.nb_rxq = opts.nb_rxq;
+	primary.nb_rxq = port_conf.nb_rxq;
 
-	lab_port_conf_default(&conf, opts.nb_rxq);
-	ret = lab_port_init(opts.port_id, &conf, pool, &state);
+	ret = lab_port_init(opts.port_id, &port_conf, pool, &state);
 	if (ret < 0)
 		goto fail;
+	/* Before RUNNING: no packet is steered before every rule is in force. */
+	if (opts.rules != NULL &&
+	    lab8_rules_setup(&primary, opts.rules, opts.fallback_software, opts.nb_rxq) < 0)
+		goto fail_port;
 
 	lab8_queues_init(&primary);
 
@@ -454,11 +555,15 @@ main(int argc, char **argv)
 	while (free_done(UINT_MAX) > 0)
 		;
 	lab8_print_final(&primary);
+	if (opts.rules != NULL)
+		lab8_rules_fini();
 	lab_port_close(opts.port_id);
 	rte_hash_free(flow_table);
 	lab_eal_cleanup();
 	return 0;
 
+fail_port:
+	lab_port_close(opts.port_id);
 fail:
 	rte_hash_free(flow_table);
 	lab_eal_cleanup();

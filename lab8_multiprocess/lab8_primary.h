@@ -4,13 +4,16 @@
  * lab8_primary.c (shared objects, rx loop) owns and passes to the other
  * two. They never call lab8_primary.c, nor each other:
  *   - lab8_primary_slots.c: the secondaries' slots, looked at between bursts;
- *   - lab8_primary_stats.c: the counters, for /lab8/stats and the terminal.
+ *   - lab8_primary_stats.c: the counters, for /lab8/stats and the terminal;
+ *   - lab8_primary_rules.c: --rules FILE, with lab 9's code (lab9_flow).
  */
 #ifndef LAB8_PRIMARY_H
 #define LAB8_PRIMARY_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
+#include <rte_mbuf.h>
 #include <rte_mempool.h>
 #include <rte_seqlock.h>
 
@@ -19,7 +22,10 @@
 struct lab8_primary {
 	struct lab8_info *info;        /* the LAB8_INFO memzone */
 	struct rte_mempool *pool;      /* MBUF_POOL */
-	uint16_t nb_rxq;
+	uint16_t nb_rxq;         /* the port's rx queues, which this process polls */
+	/* --rules with --fallback software: the rules pick a virtual queue, 0..nb_rule_queues-1. */
+	bool soft_rules;
+	uint16_t nb_rule_queues;
 	/* Queues this process polls; a direct-queue secondary takes some away. */
 	uint16_t polled[LAB8_MAX_QUEUES];
 	uint16_t nb_polled;
@@ -56,5 +62,26 @@ void lab8_print_status(const struct lab8_primary *p);
 
 /* The counters at exit. */
 void lab8_print_final(const struct lab8_primary *p);
+
+/* lab8_primary_rules.c */
+
+/*
+ * Loads --rules path for the started port, in hardware mode when the port
+ * creates rules, else on the CPU when fallback_software; nb_queues is what
+ * the rules may name (--rxq). Lab 9's messages on stdout; a rule refused
+ * stops it. 0 or a negative errno (nothing left installed then).
+ */
+int lab8_rules_setup(struct lab8_primary *p, const char *path, bool fallback_software,
+		uint16_t nb_queues);
+
+/*
+ * Software mode: sorts a received burst by the role of the queue the rules
+ * pick (by_role[role][0..nb_by_role[role]-1]); frees what a DROP rule takes.
+ */
+void lab8_rules_classify(struct lab8_primary *p, struct rte_mbuf **pkts, uint16_t n,
+		struct rte_mbuf *by_role[][LAB8_BURST], uint16_t *nb_by_role);
+
+/* Destroys the rules (before the port closes). */
+void lab8_rules_fini(void);
 
 #endif /* LAB8_PRIMARY_H */

@@ -69,6 +69,15 @@ answer_grant(struct lab8_primary *p, unsigned int s)
 	uint16_t q;
 	uint32_t answer = LAB8_GRANT_GIVEN;
 
+	if (p->soft_rules) {
+		/* Its own rx_burst would bypass the rules, which only this process applies. */
+		printf("lab8_primary: refused queues %u-%u to pid %d: the rules run in the "
+			"primary (--fallback software), so every packet must pass through it; "
+			"use ring mode (no --queues)\n", slot->queue_first, slot->queue_last,
+			slot->pid);
+		__atomic_store_n(&slot->grant, LAB8_GRANT_REFUSED, __ATOMIC_RELEASE);
+		return;
+	}
 	if (slot->queue_last >= p->nb_rxq || slot->queue_first > slot->queue_last) {
 		answer = LAB8_GRANT_REFUSED;
 	} else {

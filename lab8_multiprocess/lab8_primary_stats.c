@@ -107,6 +107,9 @@ telemetry_stats(const char *cmd __rte_unused, const char *params __rte_unused,
 	lab_tel_data_add_dict_uint(d, "policy_miss", t.policy[LAB8_VERDICT_MISS]);
 	/* GTP-U G-PDUs the secondaries parsed (the mobility role's 5G traffic). */
 	lab_tel_data_add_dict_uint(d, "gtpu_packets", t.gtpu);
+	/* --rules on the CPU: packets a DROP rule took in the primary. */
+	lab_tel_data_add_dict_uint(d, "rule_drops",
+		__atomic_load_n(&tel_primary->info->primary.rule_drops, __ATOMIC_RELAXED));
 	return 0;
 }
 
@@ -150,6 +153,15 @@ lab8_print_final(const struct lab8_primary *p)
 	for (q = 0; q < p->nb_rxq; q++)
 		printf("  rx queue %-2u                %12" PRIu64 "%s\n", q, info->primary.rx[q],
 			p->queue_owner[q] >= 0 ? " (read by a direct-queue secondary)" : "");
+	for (q = 0; p->soft_rules && q < p->nb_rule_queues; q++) {
+		char label[48];
+
+		snprintf(label, sizeof(label), "rules' queue %u -> %s", q,
+			lab8_role_name(lab8_queue_role(q, p->nb_rule_queues)));
+		printf("  %-26s %12" PRIu64 "\n", label, info->primary.rule_queue[q]);
+	}
+	if (p->soft_rules)
+		printf("  %-26s %12" PRIu64 "\n", "dropped by a rule", info->primary.rule_drops);
 	for (r = 0; r < LAB8_ROLE_MAX; r++)
 		printf("  enqueued %-17s %12" PRIu64 "\n", lab8_role_ring(r),
 			info->primary.enqueued[r]);

@@ -55,7 +55,7 @@
 
 /* "LAB8" and a layout version: a secondary built from another layout refuses. */
 #define LAB8_INFO_MAGIC      0x4c414238u
-#define LAB8_INFO_VERSION    3u
+#define LAB8_INFO_VERSION    4u
 
 #define LAB8_BURST           32
 #define LAB8_MAX_QUEUES      16
@@ -141,6 +141,9 @@ struct lab8_primary_counters {
 	uint64_t rx[LAB8_MAX_QUEUES];
 	uint64_t enqueued[LAB8_ROLE_MAX];
 	uint64_t ring_full_drops[LAB8_ROLE_MAX];
+	/* --rules on the CPU (--fallback software): the queue the rules picked, DROPs. */
+	uint64_t rule_queue[LAB8_MAX_QUEUES];
+	uint64_t rule_drops;
 } __rte_cache_aligned;
 
 /* Secondaries that have left, folded in by the primary. */

@@ -149,12 +149,8 @@ parse_args(int argc, char **argv)
 			opt.probe = true;
 			break;
 		case 'f':
-			if (strcmp(optarg, "software") != 0 && strcmp(optarg, "none") != 0) {
-				LAB_LOG(ERR, "--fallback: '%s' is not 'software' or 'none'",
-					optarg);
+			if (flow_fallback_parse(optarg, &opt.fallback_software) < 0)
 				return -EINVAL;
-			}
-			opt.fallback_software = strcmp(optarg, "software") == 0;
 			break;
 		case 'm':
 			if (strcmp(optarg, "acl") != 0 && strcmp(optarg, "linear") != 0) {
@@ -227,64 +223,16 @@ rx_worker(void *arg)
 	return 0;
 }
 
-/* --rules FILE: a rule per line, or a prompt command ("flow create 0 ..."). */
-static int
-load_rules_file(const char *path)
-{
-	char line[FLOW_RULE_TEXT + 64], origin[300];
-	unsigned int lineno = 0;
-	FILE *f;
-	int ret = 0;
-
-	f = fopen(path, "r");
-	if (f == NULL) {
-		LAB_LOG(ERR, "--rules: cannot open %s: %s", path, strerror(errno));
-		return -errno;
-	}
-	while (fgets(line, sizeof(line), f) != NULL) {
-		char *s = line;
-		size_t len;
-
-		lineno++;
-		len = strlen(s);
-		while (len > 0 && (s[len - 1] == '\n' || s[len - 1] == '\r'))
-			s[--len] = '\0';
-		while (*s == ' ' || *s == '\t')
-			s++;
-		if (*s == '\0' || *s == '#')
-			continue;
-		snprintf(origin, sizeof(origin), "%s:%u", path, lineno);
-		if (strncmp(s, "flow ", 5) == 0) {
-			ret = flow_cli_execute(s, stdout);
-		} else {
-			struct flow_rule *r = flow_rule_parse(s, origin, stdout);
-
-			ret = r == NULL ? -EINVAL : flow_table_create(r, stdout);
-		}
-		if (ret < 0) {
-			printf("%s: rule refused; stopping (fix the line or remove it)\n", origin);
-			break;
-		}
-	}
-	fclose(f);
-	return ret < 0 ? ret : 0;
-}
-
 static int
 load_rules(void)
 {
 	struct flow_rule *r;
 	unsigned int i;
 	char origin[32];
-	int ret, compiled;
+	int ret;
 
 	if (opt.rules_file != NULL) {
-		/* One rte_acl build for the file, not one per line (1,024 rules: seconds). */
-		flow_table_batch_begin();
-		ret = load_rules_file(opt.rules_file);
-		compiled = flow_table_batch_end(stdout);
-		if (ret == 0)
-			ret = compiled;
+		ret = flow_rules_file_load(opt.rules_file, stdout);
 		if (ret < 0)
 			return ret;
 	}
@@ -378,31 +326,17 @@ setup_port(struct rte_mempool **pool)
 static int
 choose_mode(void)
 {
-	struct rte_eth_dev_info info;
-	enum flow_mode mode = FLOW_MODE_HARDWARE;
+	enum flow_mode mode;
 	int ret;
 
-	ret = lab_port_info_get(port_id, &info);
-	if (ret < 0)
+	ret = flow_probe_mode(port_id, opt.fallback_software, stdout, &mode);
+	/* --probe shows the table on a port that cannot create rules too. */
+	if (ret < 0 && !opt.probe)
 		return ret;
-	ret = flow_probe_support(port_id, stdout);
-	if (ret < 0) {
-		if (!opt.fallback_software) {
-			printf("no hardware flow support on port %u: run with --fallback software "
-				"to apply the same rules on the CPU\n", port_id);
-			if (!opt.probe)
-				return ret;
-		} else {
-			printf("flow mode: software (--fallback software): the rules run on the "
-				"CPU; queues are virtual\n");
-			mode = FLOW_MODE_SOFTWARE;
-		}
-	} else if (nb_rx_queues < opt.rxq) {
+	if (ret == 0 && mode == FLOW_MODE_HARDWARE && nb_rx_queues < opt.rxq) {
 		printf("port %u has %u rx queues: hardware mode needs %" PRIu64 " (--rxq)\n",
 			port_id, nb_rx_queues, opt.rxq);
 		return -EINVAL;
-	} else {
-		printf("flow mode: hardware (rte_flow on %s)\n", info.driver_name);
 	}
 	ret = flow_table_init(port_id, mode, mode == FLOW_MODE_SOFTWARE ?
 		(uint16_t)opt.rxq : nb_rx_queues);

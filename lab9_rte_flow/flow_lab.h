@@ -338,6 +338,13 @@ const char *flow_table_matcher_name(void);
  */
 int flow_probe_support(uint16_t port_id, FILE *out);
 
+/*
+ * The mode for port_id, said on out: hardware when the port creates rules,
+ * else software when fallback_software (the rules then run on the CPU),
+ * else a negative errno (*mode is then FLOW_MODE_HARDWARE).
+ */
+int flow_probe_mode(uint16_t port_id, bool fallback_software, FILE *out, enum flow_mode *mode);
+
 /* --probe: the course's rule patterns and the actions, validated and created. */
 void flow_probe_table(uint16_t port_id, FILE *out);
 
@@ -406,6 +413,17 @@ int flow_blocks_destroy(FILE *out);
  * the steps 5-6 checks are those of the course's rules in force.
  */
 unsigned int flow_blocks_in_table(bool *https, bool *drop);
+
+/* flow_rules_file.c: --rules FILE. */
+
+/*
+ * Each line a rule or a prompt command ("flow create 0 ..."), # comments,
+ * created in the table (flow_table_init() first) with its messages on out;
+ * stops at the first line refused, saying which. 0 or a negative errno.
+ */
+int flow_rules_file_load(const char *path, FILE *out);
+/* --fallback ARG: 'software' (*software = true) or 'none'; -EINVAL said otherwise. */
+int flow_fallback_parse(const char *arg, bool *software);
 
 /* flow_cli.c: --interactive. */
 

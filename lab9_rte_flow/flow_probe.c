@@ -74,6 +74,32 @@ flow_probe_support(uint16_t port_id, FILE *out)
 	return 0;
 }
 
+int
+flow_probe_mode(uint16_t port_id, bool fallback_software, FILE *out, enum flow_mode *mode)
+{
+	struct rte_eth_dev_info info;
+	int ret;
+
+	*mode = FLOW_MODE_HARDWARE;
+	ret = lab_port_info_get(port_id, &info);
+	if (ret < 0)
+		return ret;
+	ret = flow_probe_support(port_id, out);
+	if (ret == 0) {
+		fprintf(out, "flow mode: hardware (rte_flow on %s)\n", info.driver_name);
+		return 0;
+	}
+	if (!fallback_software) {
+		fprintf(out, "no hardware flow support on port %u: run with --fallback software "
+			"to apply the same rules on the CPU\n", port_id);
+		return ret;
+	}
+	fprintf(out, "flow mode: software (--fallback software): the rules run on the CPU; "
+		"queues are virtual\n");
+	*mode = FLOW_MODE_SOFTWARE;
+	return 0;
+}
+
 struct flow_probe_case {
 	const char *label;
 	const char *text;

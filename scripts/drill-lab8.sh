@@ -7,7 +7,7 @@
 # Prints a summary table; exits 1 when any check failed, 77 when the machine
 # lacks root or hugepages. The logic is tests/lab8/drill_lab8.py (also run by
 # meson as the 'lab8_drill' test, suite 'slow').
-#   ./scripts/drill-lab8.sh [--rounds N] [--primary-restarts M] [--seed S]
+#   ./scripts/drill-lab8.sh [--rounds N] [--primary-restarts M] [--seed S] [--sase]
 #   (defaults: 50 rounds, 3 primary restarts, a random seed that is printed;
 #    BUILD_DIR=build by default; needs ./scripts/labenv.sh setup)
 set -euo pipefail

@@ -6,15 +6,19 @@ Builds a mix of packet classes, shuffles them with a seed, and writes them to
 a pcap or sends them on a live interface. Prints per-class counts to stdout so
 tests can compare what was sent with what a DPDK program saw.
 
-Classes: https http dns spoofed voip arp vxlan gtpu malformed blocked
+Classes: https http dns spoofed voip arp vxlan gtpu malformed blocked enterprise
 (plus "edge" with --edge-addresses: 9.255.255.255 and 11.0.0.0, TCP dport 80).
 "blocked" is TCP/80 from 1.2.3.4, the address lab 9's step-8 table drops.
+"enterprise" is TCP/443 from the enterprise VPN subnet 172.16.0.0/16 (RFC 1918),
+which lab 8's SASE-DP rules steer to the enterprise secondary; "gtpu" is the
+5G user plane: outer IPv4/UDP 2152, GTP-U G-PDU header with --teid, inner IPv4.
 
 Examples:
   gen_traffic.py --pcap /tmp/t.pcap
   gen_traffic.py --pcap /tmp/t.pcap --mix https=100,spoofed=20,malformed=8 \\
       --seed 7 --src-list /tmp/t.src --edge-addresses
   gen_traffic.py --pcap /tmp/v.pcap --mix vxlan=10,gtpu=10 --vni 42 --teid 99
+  gen_traffic.py --pcap /tmp/s.pcap --mix enterprise=40,gtpu=40,https=40
   gen_traffic.py --iface dtap0 --mix voip=50 --vlan 10 --rate 1000
 
 Stdout (nothing else is printed there), classes in the fixed order above:
@@ -41,12 +45,14 @@ except Exception:  # pragma: no cover - old scapy without contrib.gtp
     GTP_U_Header = None
 
 CLASS_ORDER = ["https", "http", "dns", "spoofed", "voip", "arp", "vxlan",
-               "gtpu", "malformed", "blocked", "edge"]
+               "gtpu", "malformed", "blocked", "enterprise", "edge"]
 DEFAULT_MIX = "https=100,http=100,dns=100,spoofed=50"
 EDGE_SOURCES = ["9.255.255.255", "11.0.0.0"]
 BLOCKED_SOURCE = "1.2.3.4"     # lab9_rte_flow/course_patterns.rules drops it
 NORMAL_POOL = ipaddress.ip_network("100.64.0.0/10")  # outside 10.0.0.0/8
 SPOOF_POOL = ipaddress.ip_network("10.0.0.0/8")
+# lab8_multiprocess/sase.rules steers it to queue 0 (the enterprise secondary).
+ENTERPRISE_POOL = ipaddress.ip_network("172.16.0.0/16")
 BASE_TIME = 1700000000
 MIN_FRAME = 60
 
@@ -92,6 +98,10 @@ def build_edge(g, src, i):
 
 def build_blocked(g, src, i):
     return tcp_syn(g, src, 80)
+
+
+def build_enterprise(g, src, i):
+    return tcp_syn(g, src, 443)
 
 
 def build_dns(g, src, i):
@@ -158,7 +168,7 @@ BUILDERS = {
     "https": build_https, "http": build_http, "dns": build_dns,
     "spoofed": build_spoofed, "voip": build_voip, "arp": build_arp,
     "vxlan": build_vxlan, "gtpu": build_gtpu, "malformed": build_malformed,
-    "blocked": build_blocked,
+    "blocked": build_blocked, "enterprise": build_enterprise,
     "edge": build_edge,
 }
 
@@ -205,11 +215,14 @@ def generate(args, mix):
     g = argparse.Namespace(args=args, rng=random.Random(args.seed))
     n_spoof = mix.get("spoofed", 0)
     n_norm = sum(c for k, c in mix.items()
-                 if k not in ("spoofed", "arp", "edge", "blocked"))
+                 if k not in ("spoofed", "arp", "edge", "blocked", "enterprise"))
     pools = {"spoofed": iter(sample_pool(g.rng, SPOOF_POOL, n_spoof)),
              "normal": iter(sample_pool(g.rng, NORMAL_POOL, n_norm)),
              "edge": iter(EDGE_SOURCES),
-             "blocked": iter([BLOCKED_SOURCE] * mix.get("blocked", 0))}
+             "blocked": iter([BLOCKED_SOURCE] * mix.get("blocked", 0)),
+             # Drawn last: the other classes' addresses stay those of earlier versions.
+             "enterprise": iter(sample_pool(g.rng, ENTERPRISE_POOL,
+                                            mix.get("enterprise", 0)))}
     out = []
     for cls in CLASS_ORDER:
         for i in range(mix.get(cls, 0)):

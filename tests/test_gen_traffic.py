@@ -30,11 +30,12 @@ except ImportError as e:
 GEN = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                    "..", "scripts", "gen_traffic.py")
 ORDER = ["https", "http", "dns", "spoofed", "voip", "arp", "vxlan", "gtpu",
-         "malformed", "edge"]
+         "malformed", "enterprise", "edge"]
 TEN = ipaddress.ip_network("10.0.0.0/8")
+VPN = ipaddress.ip_network("172.16.0.0/16")   # the enterprise VPN subnet
 EDGE = {"9.255.255.255", "11.0.0.0"}
 FULL_MIX = ("https=12,http=10,dns=6,spoofed=9,voip=5,arp=3,vxlan=4,gtpu=4,"
-            "malformed=8")
+            "malformed=8,enterprise=7")
 failures = []
 
 
@@ -96,6 +97,8 @@ def classify(frame):
     if proto == 6:
         if ipaddress.ip_address(src) in TEN:
             return ("spoofed" if dport == 443 else "?"), src, None, vlan
+        if ipaddress.ip_address(src) in VPN:
+            return ("enterprise" if dport == 443 else "?"), src, None, vlan
         if src in EDGE:
             return ("edge" if dport == 80 else "?"), src, None, vlan
         return {443: "https", 80: "http"}.get(dport, "?"), src, None, vlan
@@ -145,6 +148,8 @@ def test_full_mix(tmp):
         if cls != "arp":
             inside = ipaddress.ip_address(src) in TEN
             check(inside == (cls == "spoofed"), f"pkt {n}: {cls} src {src}")
+            vpn = ipaddress.ip_address(src) in VPN
+            check(vpn == (cls == "enterprise"), f"pkt {n}: {cls} src {src} (VPN subnet)")
             sports.add(p[IP].payload.sport)
         if cls == "dns":
             check(p.haslayer(DNS) and p[DNS].qr == 0 and p[DNS].qdcount == 1
@@ -155,7 +160,9 @@ def test_full_mix(tmp):
                   p[VXLAN].payload.haslayer(TCP), f"pkt {n}: bad VXLAN")
         if cls == "gtpu":
             g = gtp.GTP_U_Header(bytes(p[UDP].payload))
-            check(g.teid == 1234 and g.haslayer(IP), f"pkt {n}: bad GTP-U")
+            check(p[UDP].dport == 2152 and g.teid == 1234 and g.gtp_type == 255 and
+                  g.haslayer(IP), f"pkt {n}: bad GTP-U (outer UDP/2152, G-PDU, TEID, "
+                  "inner IPv4)")
     check(seen == want, f"pcap class counts {seen} != {want}")
     check(kinds == {"short-ip", "ihl", "totlen", "short-tcp"},
           f"malformed kinds {kinds}")

@@ -91,7 +91,8 @@ PROGRAMS = {
         "rows": number_rows("--port", 31) + [("--port", "nonexistent port", ["--port", "5"])] +
         number_rows("--rxq", 16) +
         number_rows("--ring-size", 65536) + number_rows("--mbufs", 1048576) +
-        in_file_rows("--policy") + common_rows(),
+        in_file_rows("--policy") + in_file_rows("--rules") + name_rows("--fallback") +
+        common_rows(),
     },
     "lab8_secondary": {
         "secondary": True,

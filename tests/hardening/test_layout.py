@@ -28,7 +28,8 @@ def tree_files(src):
     for root, dirs, names in os.walk(src):
         dirs[:] = [d for d in dirs if not (d.startswith("build") or d.startswith(".git") or
                                            d == "__pycache__")]
-        out += [os.path.relpath(os.path.join(root, n), src) for n in names]
+        # In a git worktree, .git is a file naming the repository.
+        out += [os.path.relpath(os.path.join(root, n), src) for n in names if n != ".git"]
     return sorted(out)
 
 

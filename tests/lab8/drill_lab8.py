@@ -8,20 +8,23 @@ gets SIGKILL or SIGINT, the secondaries must leave with exit code 3, a late
 secondary must refuse the dead primary, the prefix is cleaned and everything
 starts again. A summary table at the end; exit 1 when any row failed.
 
-    scripts/drill-lab8.sh [--rounds N] [--primary-restarts M] [--seed S]
+    scripts/drill-lab8.sh [--rounds N] [--primary-restarts M] [--seed S] [--sase]
+
+With --sase the primary is the SASE-DP one: --rxq 8 --rules sase.rules
+--fallback software --policy FILE, on net_pcap replaying gen_traffic.py's
+enterprise, GTP-U and HTTPS mix forever (the rules send each class to its
+role, so both secondaries get traffic).
 
 The choices (role, signal, delay) come from one seeded RNG: --seed replays
 them. Timing on a shared machine does not replay."""
 
 import argparse
 import glob
-import json
 import os
 import random
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -69,6 +72,8 @@ def parse_args():
                     help=f"most mbufs one SIGKILL may strand, in flight + cached (default "
                          f"one burst {BURST} + one lcore cache at its flush threshold "
                          f"{CACHE_MAX} = {BURST + CACHE_MAX})")
+    ap.add_argument("--sase", action="store_true",
+                    help="the SASE-DP primary (--rules on the CPU, --policy) on net_pcap")
     args = ap.parse_args()
     for name in ("rounds", "primary_restarts", "stranded_bound"):
         if getattr(args, name) < 0:
@@ -78,54 +83,13 @@ def parse_args():
     return args
 
 
-class Telemetry:
-    """One connection to the primary's telemetry socket, as dpdk-telemetry.py
-    makes it, kept open: a python start per query would cost more than a round."""
-
-    def __init__(self, prefix):
-        self.path = os.path.join(labtest.RUNTIME_DIR, prefix, "dpdk_telemetry.v2")
-        self.sock = None
-
-    def close(self):
-        if self.sock is not None:
-            self.sock.close()
-            self.sock = None
-
-    def stats(self):
-        """/lab8/stats as a dict, or None."""
-        try:
-            if self.sock is None:
-                self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-                self.sock.settimeout(5)
-                self.sock.connect(self.path)
-                json.loads(self.sock.recv(16384))  # the greeting: version, pid, max output
-            self.sock.send(b"/lab8/stats")
-            return json.loads(self.sock.recv(65536))["/lab8/stats"]
-        except (OSError, ValueError, KeyError):
-            self.close()
-            return None
-
-    def wait(self, cond, timeout):
-        """Polls until cond(stats) holds; returns (stats, ok)."""
-        deadline = time.monotonic() + timeout
-        last = None
-        while True:
-            s = self.stats()
-            if s is not None:
-                last = s
-                if cond(s):
-                    return s, True
-            if time.monotonic() > deadline:
-                return last, False
-            time.sleep(0.05)
-
-
 class Drill:
     def __init__(self, args):
         self.args = args
         self.rng = random.Random(args.seed)
-        self.t = labtest.Test("lab8_drill")
+        self.t = labtest.Test("lab8_sase_drill" if args.sase else "lab8_drill")
         self.prefix = self.t.prefix()
+        self.vdev, self.primary_app = "net_null0", []
         self.expected_rc = {}      # DpdkProcess -> exit codes the drill's own signals explain
         self.problems = []         # one line per failed observation, for the summary
         self.prim = None
@@ -171,13 +135,24 @@ class Drill:
                                timeout=60, check=False)
         print(f"  stacks of the live processes: {path}", flush=True)
 
+    def sase_setup(self):
+        """--sase: the traffic (replayed forever), a policy for half the VPN subnet."""
+        pcap, sent, _ = l8.gen_traffic(self.t, "enterprise=64,gtpu=64,https=64", seed=5)
+        policy = os.path.join(self.t.workdir, "policy.txt")
+        with open(policy, "w") as f:
+            f.writelines(f"{src} allow\n" for cls, src in sent[0::2] if cls == "enterprise")
+        self.vdev = l8.pcap_vdev([pcap], infinite=True)
+        self.primary_app = ["--rxq", "8", "--rules", os.path.join(
+            labtest.source_dir(), "lab8_multiprocess", "sase.rules"), "--fallback", "software",
+            "--policy", policy]
+
     def start_primary(self):
-        self.prim = l8.primary(self.t, self.prefix, "net_null0")
+        self.prim = l8.primary(self.t, self.prefix, self.vdev, app=self.primary_app)
         self.expected_rc[self.prim] = {0}
         if not self.prim.wait_for("Ctrl-C to stop", 20):
             self.note(f"primary did not start: {self.prim.output()[-300:]!r}")
             return False
-        self.tel = Telemetry(self.prefix)
+        self.tel = l8.Telemetry(self.prefix)
         return True
 
     def start_secondary(self, role):
@@ -387,6 +362,8 @@ class Drill:
         print(f"lab 8 fault drill: seed {a.seed}, {a.rounds} rounds, {a.primary_restarts} "
               f"primary restarts; logs in {self.t.workdir}", flush=True)
         t0 = time.monotonic()
+        if a.sase:
+            self.sase_setup()
         if self.start_generation("first start"):
             s = self.tel.stats()
             self.rx_first = s and s["rx_packets"]

@@ -1,11 +1,13 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Helpers shared by the lab 8 tests: traffic split per rx queue, the two
 programs started with the course's EAL arguments, /lab8/stats read back
-through dpdk-telemetry.py, and the src= lines the secondaries print."""
+through dpdk-telemetry.py or one kept-open socket (Telemetry), and the src= lines
+the secondaries print."""
 
 import json
 import os
 import re
+import socket
 import struct
 import subprocess
 import time
@@ -23,30 +25,49 @@ TELEMETRY = "/usr/bin/dpdk-telemetry.py"
 SRC_RE = re.compile(r"^(enterprise|mobility): src=(\S+)", re.M)
 
 
-def gen_traffic(t, mix, seed, name="traffic"):
+def gen_traffic(t, mix, seed, name="traffic", teid=None):
     """Writes a pcap with scripts/gen_traffic.py; returns (pcap, [(class, src)], total)."""
     pcap = os.path.join(t.workdir, f"{name}.pcap")
     srcs = os.path.join(t.workdir, f"{name}.src")
     counts = labtest.gen_traffic(t, ["--pcap", pcap, "--mix", mix, "--seed", str(seed),
-                                     "--src-list", srcs])
+                                     "--src-list", srcs] +
+                                 (["--teid", str(teid)] if teid is not None else []), timeout=300)
     with open(srcs) as f:
         sent = [tuple(line.split()) for line in f if line.strip()]
     return pcap, sent, counts["total"]
 
 
-def split_pcap(t, pcap, nb_files=NB_QUEUES):
-    """Packet i goes to file i % nb_files: one rx_pcap= file per rx queue of net_pcap."""
+def pcap_records(pcap):
+    """(file header, [record header + frame bytes]) of a pcap file."""
     with open(pcap, "rb") as f:
         data = f.read()
-    header, pos = data[:24], 24
     endian = "<" if data[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
-    outs = [bytearray(header) for _ in range(nb_files)]
-    index = 0
+    records, pos = [], 24
     while pos + 16 <= len(data):
         incl_len = struct.unpack(endian + "I", data[pos + 8:pos + 12])[0]
-        outs[index % nb_files] += data[pos:pos + 16 + incl_len]
+        records.append(data[pos:pos + 16 + incl_len])
         pos += 16 + incl_len
-        index += 1
+    return data[:24], records
+
+
+def replay(pcap, iface):
+    """Sends the pcap's frames on iface through an AF_PACKET socket: what
+    gen_traffic.py --iface does, without importing scapy (slow in the emulated
+    server, where every CPU is busy with DPDK's pollers). Returns the count."""
+    _, records = pcap_records(pcap)
+    with socket.socket(socket.AF_PACKET, socket.SOCK_RAW) as s:
+        s.bind((iface, 0))
+        for rec in records:
+            s.send(rec[16:])
+    return len(records)
+
+
+def split_pcap(t, pcap, nb_files=NB_QUEUES):
+    """Packet i goes to file i % nb_files: one rx_pcap= file per rx queue of net_pcap."""
+    header, records = pcap_records(pcap)
+    outs = [bytearray(header) for _ in range(nb_files)]
+    for index, rec in enumerate(records):
+        outs[index % nb_files] += rec
     paths = []
     for q, out in enumerate(outs):
         path = f"{pcap[:-5]}.q{q}.pcap"
@@ -116,6 +137,48 @@ def wait_stats(prefix, cond, timeout=10.0):
             return last
         time.sleep(0.2)
     return last
+
+
+class Telemetry:
+    """One connection to the primary's telemetry socket, as dpdk-telemetry.py
+    makes it, kept open: a python start per query would cost more than a round."""
+
+    def __init__(self, prefix):
+        self.path = os.path.join(labtest.RUNTIME_DIR, prefix, "dpdk_telemetry.v2")
+        self.sock = None
+
+    def close(self):
+        if self.sock is not None:
+            self.sock.close()
+            self.sock = None
+
+    def stats(self):
+        """/lab8/stats as a dict, or None."""
+        try:
+            if self.sock is None:
+                self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+                self.sock.settimeout(5)
+                self.sock.connect(self.path)
+                json.loads(self.sock.recv(16384))  # the greeting: version, pid, max output
+            self.sock.send(b"/lab8/stats")
+            return json.loads(self.sock.recv(65536))["/lab8/stats"]
+        except (OSError, ValueError, KeyError):
+            self.close()
+            return None
+
+    def wait(self, cond, timeout):
+        """Polls until cond(stats) holds; returns (stats, ok)."""
+        deadline = time.monotonic() + timeout
+        last = None
+        while True:
+            s = self.stats()
+            if s is not None:
+                last = s
+                if cond(s):
+                    return s, True
+            if time.monotonic() > deadline:
+                return last, False
+            time.sleep(0.05)
 
 
 def printed_sources(output):

@@ -17,7 +17,7 @@ import lab8common as l8
 
 KEYS = {"rx_packets", "enqueued", "ring_full_drops", "pool_in_use", "pool_available",
         "enterprise_packets", "mobility_packets", "secondaries_attached",
-        "policy_allow", "policy_deny", "policy_miss", "gtpu_packets"}
+        "policy_allow", "policy_deny", "policy_miss", "gtpu_packets", "rule_drops"}
 
 t = labtest.Test("lab8_telemetry")
 t.require_root()
