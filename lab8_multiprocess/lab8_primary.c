@@ -178,6 +178,8 @@ create_info(int socket)
 	info->version = LAB8_INFO_VERSION;
 	info->primary_pid = getpid();
 	info->port_id = opts.port_id;
+	if (rte_eth_dev_get_name_by_port(opts.port_id, info->port_name) < 0)
+		info->port_name[0] = '\0';
 	info->nb_rxq = opts.nb_rxq;
 	info->nb_txq = opts.nb_rxq;
 	info->ring_size = rte_ring_get_capacity(rings[0]);

@@ -28,6 +28,7 @@
 #include <stdio.h>
 
 #include <rte_common.h>
+#include <rte_dev.h>
 #include <rte_lcore.h>
 
 /* Names of the shared objects, as in the course text. */
@@ -54,7 +55,7 @@
 
 /* "LAB8" and a layout version: a secondary built from another layout refuses. */
 #define LAB8_INFO_MAGIC      0x4c414238u
-#define LAB8_INFO_VERSION    2u
+#define LAB8_INFO_VERSION    3u
 
 #define LAB8_BURST           32
 #define LAB8_MAX_QUEUES      16
@@ -165,6 +166,11 @@ struct lab8_info {
 	uint32_t ring_size;
 	uint32_t nb_mbufs;
 	uint64_t primary_lcores[LAB8_LCORE_WORDS];
+	/*
+	 * The port's device name (a PCI address, or a vdev's name): a secondary
+	 * that reads the port's queues itself must have probed that device.
+	 */
+	char port_name[RTE_DEV_NAME_MAX_LEN];
 
 	/* Heartbeat line: the primary bumps it every LAB8_HEARTBEAT_MS. */
 	uint64_t heartbeat __rte_cache_aligned;
