@@ -166,8 +166,16 @@ int flow_reserve_init(uint16_t port_id, enum flow_mode mode, uint16_t nb_queues,
 void flow_reserve_update(bool want, FILE *out);
 bool flow_reserve_active(void);
 const char *flow_reserve_method_name(void);
-/* Software mode: the virtual queue of a packet no rule claimed, from its RSS hash. */
-uint16_t flow_reserve_soft_queue(uint32_t rss_hash);
+/*
+ * Software mode: the virtual queue of a packet no rule claimed, from its RSS
+ * hash, or the rx queue it came in on when the NIC's RETA does the spreading.
+ */
+uint16_t flow_reserve_soft_queue(uint32_t rss_hash, uint16_t rx_queue);
+/*
+ * Reads the port's RETA back: queues[q] is true when an entry points at q.
+ * Returns the number of entries, or -ENOTSUP when no RETA is in use.
+ */
+int flow_reserve_reta_queues(bool queues[FLOW_MAX_QUEUES]);
 /* Releases the reservation and removes the catch-all rules (at exit). */
 void flow_reserve_fini(void);
 
@@ -248,7 +256,8 @@ unsigned int flow_table_report_rules(struct flow_rule_report *rules, unsigned in
  */
 void flow_table_soft_begin(void);
 void flow_table_soft_end(void);
-void flow_table_soft_classify(const struct rte_mbuf *m, struct flow_soft_verdict *v);
+void flow_table_soft_classify(const struct rte_mbuf *m, uint16_t rx_queue,
+		struct flow_soft_verdict *v);
 
 /* flow_probe.c: what the port can do with rte_flow. */
 
@@ -272,6 +281,7 @@ struct flow_queue_counts {
 
 struct flow_matrix {
 	struct flow_queue_counts queue[FLOW_MAX_QUEUES];
+	uint64_t rx_queue[FLOW_MAX_QUEUES];   /* packets per port rx queue, as received */
 	uint64_t soft_dropped;      /* software mode: DROP verdicts */
 	uint64_t classify_cycles;   /* software mode: cycles spent in the classifier */
 	uint64_t classified;

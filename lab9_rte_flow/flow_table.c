@@ -461,11 +461,12 @@ flow_table_soft_end(void)
 }
 
 void
-flow_table_soft_classify(const struct rte_mbuf *m, struct flow_soft_verdict *v)
+flow_table_soft_classify(const struct rte_mbuf *m, uint16_t rx_queue,
+		struct flow_soft_verdict *v)
 {
 	flow_soft_classify(table.soft_rules, table.nb_soft_rules, m, v);
 	if (v->queue < 0 && !v->drop)
-		v->queue = (int16_t)flow_reserve_soft_queue(flow_soft_rss_hash(m));
+		v->queue = (int16_t)flow_reserve_soft_queue(flow_soft_rss_hash(m), rx_queue);
 }
 
 unsigned int
