@@ -27,10 +27,14 @@ END = "=== nic_vm report end ==="
 HUGEPAGES = 128
 
 
-def numa_vm_util():
+def numa_module(name):
+    """tests/numa's numa_vm_util (host side) or numa_vm_job (its read())."""
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "numa"))
-    import numa_vm_util as m  # noqa: E402
-    return m
+    return __import__(name)
+
+
+def numa_vm_util():
+    return numa_module("numa_vm_util")
 
 
 # --- host side -------------------------------------------------------------
@@ -40,7 +44,7 @@ def require_nic_vm(t):
     numa_vm_util().require_vm(t)
 
 
-def run_job(t, job, args=(), queues=4, node=1, timeout=700, env=None):
+def run_job(t, job, args=(), queues=4, node=1, timeout=1200, env=None):
     """Boots the two-node machine with the NIC and runs /usr/bin/python3 JOB ARGS
     in the source folder. Returns (rc, report or None, stdout, stderr)."""
     util = numa_vm_util()
@@ -89,13 +93,7 @@ def nic_env():
     pci = os.environ.get("LAB_NIC_PCI", "")
     iface = os.environ.get("LAB_TRAFFIC_IFACE", "")
     dev = f"/sys/bus/pci/devices/{pci}"
-
-    def read(path):
-        try:
-            with open(path) as f:
-                return f.read().strip()
-        except OSError as e:
-            return f"unreadable: {e}"
+    read = numa_module("numa_vm_job").read
     driver = os.path.realpath(f"{dev}/driver") if os.path.exists(f"{dev}/driver") else ""
     return {
         "pci": pci, "socket": os.environ.get("LAB_NIC_SOCKET"),

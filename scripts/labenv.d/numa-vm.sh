@@ -471,7 +471,8 @@ numa_vm_nic_links() {
 	ip tuntap add dev "${base}k" mode tap || numa_vm_die "--nic: cannot create the tap ${base}k"
 	for l in "${base}b" "${base}d" "${base}k"; do
 		# No router solicitation or MLD report from the host may reach the NIC.
-		sysctl -qw "net.ipv6.conf.$l.disable_ipv6=1" ||
+		[ ! -d "/proc/sys/net/ipv6/conf/$l" ] ||
+			sysctl -qw "net.ipv6.conf.$l.disable_ipv6=1" ||
 			numa_vm_die "--nic: cannot turn IPv6 off on $l"
 		[ "$l" = "${base}b" ] || ip link set "$l" master "${base}b" ||
 			numa_vm_die "--nic: cannot add $l to the bridge ${base}b"

@@ -22,7 +22,7 @@ def main():
     for n, seed in enumerate((21, 22, 23)):
         pcap, _, _ = nic_vm.traffic(t, f"lab8_{n}", "https=40,http=40,dns=40", seed)
         args += [pcap, pcap[:-5] + ".src"]
-    rc, _, out, err = nic_vm.run_job(t, JOB, args, queues=4, node=1, timeout=900)
+    rc, _, out, err = nic_vm.run_job(t, JOB, args, queues=4, node=1, timeout=1500)
     print(out)
     if rc != 0:
         print(err[-4000:])
