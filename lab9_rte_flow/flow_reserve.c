@@ -72,6 +72,18 @@ flow_reserve_soft_queue(uint32_t rss_hash, uint16_t rx_queue)
 	return __atomic_load_n(&res.soft_reta[rss_hash % FLOW_SOFT_RETA_SIZE], __ATOMIC_RELAXED);
 }
 
+/* Zeroes reta and selects its first reta_size entries (as update and query need). */
+static void
+flow_reta_select(struct rte_eth_rss_reta_entry64 *reta, size_t nb_groups)
+{
+	unsigned int i;
+
+	memset(reta, 0, nb_groups * sizeof(*reta));
+	for (i = 0; i < res.reta_size; i++)
+		reta[i / RTE_ETH_RETA_GROUP_SIZE].mask |= UINT64_C(1) << (i %
+			RTE_ETH_RETA_GROUP_SIZE);
+}
+
 static int
 flow_reta_fill(bool reserve)
 {
@@ -81,10 +93,8 @@ flow_reta_fill(bool reserve)
 
 	if (res.reta_size == 0 || res.reta_size > RTE_ETH_RSS_RETA_SIZE_512)
 		return -ENOTSUP;
-	memset(reta, 0, sizeof(reta));
+	flow_reta_select(reta, RTE_DIM(reta));
 	for (i = 0; i < res.reta_size; i++) {
-		reta[i / RTE_ETH_RETA_GROUP_SIZE].mask |= UINT64_C(1) << (i %
-			RTE_ETH_RETA_GROUP_SIZE);
 		reta[i / RTE_ETH_RETA_GROUP_SIZE].reta[i % RTE_ETH_RETA_GROUP_SIZE] =
 			reserve ? (uint16_t)(1 + i % (res.nb_queues - 1)) :
 			(uint16_t)(i % res.nb_queues);
@@ -286,10 +296,7 @@ flow_reserve_reta_queues(bool queues[FLOW_MAX_QUEUES])
 	memset(queues, 0, FLOW_MAX_QUEUES * sizeof(queues[0]));
 	if (!res.nic_reta && res.method != FLOW_RESERVE_RETA)
 		return -ENOTSUP;
-	memset(reta, 0, sizeof(reta));
-	for (i = 0; i < res.reta_size; i++)
-		reta[i / RTE_ETH_RETA_GROUP_SIZE].mask |= UINT64_C(1) << (i %
-			RTE_ETH_RETA_GROUP_SIZE);
+	flow_reta_select(reta, RTE_DIM(reta));
 	ret = rte_eth_dev_rss_reta_query(res.port_id, reta, res.reta_size);
 	if (ret < 0)
 		return ret;
