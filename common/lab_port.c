@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include <rte_bus.h>
 #include <rte_common.h>
 #include <rte_cycles.h>
 #include <rte_eal.h>
@@ -244,6 +245,13 @@ lab_port_close(uint16_t port_id)
 	ret = rte_eth_dev_close(port_id);
 	if (ret < 0)
 		LAB_LOG(WARNING, "port %u: close failed: %s", port_id, strerror(-ret));
+}
+
+bool
+lab_port_is_virtual(const struct rte_eth_dev_info *info)
+{
+	return info->device != NULL &&
+		strcmp(rte_bus_name(rte_dev_bus(info->device)), "vdev") == 0;
 }
 
 int

@@ -59,6 +59,12 @@ void lab_port_close(uint16_t port_id);
  */
 int lab_port_numa_socket(uint16_t port_id);
 
+/*
+ * True for a device on the vdev bus (net_null, net_tap, net_pcap...): its
+ * socket is where it was probed from, and what it says of RSS is emulated.
+ */
+bool lab_port_is_virtual(const struct rte_eth_dev_info *info);
+
 /* lab_port_check(), then rte_eth_dev_info_get(), failures logged; 0 or a negative errno. */
 int lab_port_info_get(uint16_t port_id, struct rte_eth_dev_info *info);
 

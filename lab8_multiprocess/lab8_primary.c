@@ -218,6 +218,8 @@ create_info(int socket)
 	info->version = LAB8_INFO_VERSION;
 	info->primary_pid = getpid();
 	info->port_id = opts.port_id;
+	if (rte_eth_dev_get_name_by_port(opts.port_id, info->port_name) < 0)
+		info->port_name[0] = '\0';
 	info->nb_rxq = port_conf.nb_rxq;
 	info->nb_txq = port_conf.nb_txq;
 	info->ring_size = rte_ring_get_capacity(rings[0]);
@@ -383,13 +385,13 @@ enqueue_role(unsigned int role, struct rte_mbuf **pkts, uint16_t n)
 
 /* --fallback software: the rules, run here, pick each packet's (virtual) queue's ring. */
 static void
-enqueue_by_rules(struct rte_mbuf **pkts, uint16_t n)
+enqueue_by_rules(uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
 {
 	struct rte_mbuf *by_role[LAB8_ROLE_MAX][LAB8_BURST];
 	uint16_t nb[LAB8_ROLE_MAX];
 	unsigned int role;
 
-	lab8_rules_classify(&primary, pkts, n, by_role, nb);
+	lab8_rules_classify(&primary, qid, pkts, n, by_role, nb);
 	for (role = 0; role < LAB8_ROLE_MAX; role++)
 		enqueue_role(role, by_role[role], nb[role]);
 }
@@ -425,7 +427,7 @@ rx_loop(void)
 			pc->rx[qid] += n;
 			/* The NIC's queue picks the role, or the rules on this CPU do. */
 			if (primary.soft_rules)
-				enqueue_by_rules(pkts, n);
+				enqueue_by_rules(qid, pkts, n);
 			else
 				enqueue_role(queue_role[qid], pkts, n);
 		}

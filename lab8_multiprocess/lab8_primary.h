@@ -78,8 +78,8 @@ int lab8_rules_setup(struct lab8_primary *p, const char *path, bool fallback_sof
  * Software mode: sorts a received burst by the role of the queue the rules
  * pick (by_role[role][0..nb_by_role[role]-1]); frees what a DROP rule takes.
  */
-void lab8_rules_classify(struct lab8_primary *p, struct rte_mbuf **pkts, uint16_t n,
-		struct rte_mbuf *by_role[][LAB8_BURST], uint16_t *nb_by_role);
+void lab8_rules_classify(struct lab8_primary *p, uint16_t rx_queue, struct rte_mbuf **pkts,
+		uint16_t n, struct rte_mbuf *by_role[][LAB8_BURST], uint16_t *nb_by_role);
 
 /* Destroys the rules (before the port closes). */
 void lab8_rules_fini(void);

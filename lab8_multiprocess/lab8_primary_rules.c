@@ -57,11 +57,11 @@ lab8_rules_setup(struct lab8_primary *p, const char *path, bool fallback_softwar
 }
 
 void
-lab8_rules_classify(struct lab8_primary *p, struct rte_mbuf **pkts, uint16_t n,
-		struct rte_mbuf *by_role[][LAB8_BURST], uint16_t *nb_by_role)
+lab8_rules_classify(struct lab8_primary *p, uint16_t rx_queue, struct rte_mbuf **pkts,
+		uint16_t n, struct rte_mbuf *by_role[][LAB8_BURST], uint16_t *nb_by_role)
 {
 	struct lab8_primary_counters *pc = &p->info->primary;
-	struct flow_soft_verdict v;
+	struct flow_soft_verdict v[LAB8_BURST];
 	unsigned int role;
 	uint16_t i;
 
@@ -69,19 +69,20 @@ lab8_rules_classify(struct lab8_primary *p, struct rte_mbuf **pkts, uint16_t n,
 		nb_by_role[role] = 0;
 	/* Holds the rules steady for the burst (lab 9's prompt could change them). */
 	flow_table_soft_begin();
+	flow_table_soft_match_burst(pkts, n, v);
+	flow_table_soft_spread_burst(pkts, n, rx_queue, v);
+	flow_table_soft_end();
 	for (i = 0; i < n; i++) {
-		flow_table_soft_classify(pkts[i], &v);
-		if (v.drop) {
+		if (v[i].drop) {
 			rte_pktmbuf_free(pkts[i]);
 			pc->rule_drops++;
 			continue;
 		}
-		/* No rule: the software RSS spread gave a queue (v.queue >= 0). */
-		pc->rule_queue[v.queue]++;
-		role = lab8_queue_role((uint16_t)v.queue, p->nb_rule_queues);
+		/* No rule: the RSS spread gave a queue (v[i].queue >= 0). */
+		pc->rule_queue[v[i].queue]++;
+		role = lab8_queue_role((uint16_t)v[i].queue, p->nb_rule_queues);
 		by_role[role][nb_by_role[role]++] = pkts[i];
 	}
-	flow_table_soft_end();
 }
 
 void

@@ -345,11 +345,27 @@ static int
 check_queues(void)
 {
 	struct rte_eth_dev_info dev_info;
+	char name[RTE_DEV_NAME_MAX_LEN];
 	int ret;
 
+	/*
+	 * A PCI port exists in a secondary only if its EAL probed the device:
+	 * with --no-pci (or an -a list without it) the port id is not valid
+	 * here. Ring mode never touches the port, so only --queues needs it.
+	 */
 	if (!rte_eth_dev_is_valid_port(info->port_id)) {
-		LAB_LOG(ERR, "--queues: the primary's port %u is not visible in this process",
-			info->port_id);
+		LAB_LOG(ERR, "--queues: the primary's port %u (%s) was not probed by this "
+			"process, so its queues cannot be read here: start the secondary with "
+			"the primary's -a list (-a %s) in place of --no-pci, or drop --queues "
+			"(ring mode needs no device)", info->port_id, info->port_name,
+			info->port_name);
+		return -ENODEV;
+	}
+	/* Port ids follow device names across processes; a mismatch is a bug. */
+	if (rte_eth_dev_get_name_by_port(info->port_id, name) < 0 ||
+	    strcmp(name, info->port_name) != 0) {
+		LAB_LOG(ERR, "--queues: port %u is %s here but %s in the primary: refusing to "
+			"read another device's queues", info->port_id, name, info->port_name);
 		return -ENODEV;
 	}
 	ret = rte_eth_dev_info_get(info->port_id, &dev_info);

@@ -28,6 +28,7 @@
 #include <stdio.h>
 
 #include <rte_common.h>
+#include <rte_dev.h>
 #include <rte_lcore.h>
 #include <rte_mempool.h>
 
@@ -55,7 +56,7 @@
 
 /* "LAB8" and a layout version: a secondary built from another layout refuses. */
 #define LAB8_INFO_MAGIC      0x4c414238u
-#define LAB8_INFO_VERSION    4u
+#define LAB8_INFO_VERSION    5u
 
 #define LAB8_BURST           32
 #define LAB8_MAX_QUEUES      16
@@ -174,6 +175,11 @@ struct lab8_info {
 	 * pool's ops_index: a secondary whose table resolves it otherwise refuses.
 	 */
 	char pool_ops[RTE_MEMPOOL_OPS_NAMESIZE];
+	/*
+	 * The port's device name (a PCI address, or a vdev's name): a secondary
+	 * that reads the port's queues itself must have probed that device.
+	 */
+	char port_name[RTE_DEV_NAME_MAX_LEN];
 
 	/* Heartbeat line: the primary bumps it every LAB8_HEARTBEAT_MS. */
 	uint64_t heartbeat __rte_cache_aligned;

@@ -220,8 +220,16 @@ int flow_reserve_init(uint16_t port_id, enum flow_mode mode, uint16_t nb_queues,
 void flow_reserve_update(bool want, FILE *out);
 bool flow_reserve_active(void);
 const char *flow_reserve_method_name(void);
-/* Software mode: the virtual queue of a packet no rule claimed, from its RSS hash. */
-uint16_t flow_reserve_soft_queue(uint32_t rss_hash);
+/*
+ * Software mode: the virtual queue of a packet no rule claimed, from its RSS
+ * hash, or the rx queue it came in on when the NIC's RETA does the spreading.
+ */
+uint16_t flow_reserve_soft_queue(uint32_t rss_hash, uint16_t rx_queue);
+/*
+ * Reads the port's RETA back: queues[q] is true when an entry points at q.
+ * Returns the number of entries, or -ENOTSUP when no RETA is in use.
+ */
+int flow_reserve_reta_queues(bool queues[FLOW_MAX_QUEUES]);
 /* Releases the reservation and removes the catch-all rules (at exit). */
 void flow_reserve_fini(void);
 
@@ -296,20 +304,17 @@ struct flow_rule_report {
 unsigned int flow_table_report_rules(struct flow_rule_report *rules, unsigned int max);
 
 /*
- * Software mode: the virtual-queue verdict for one packet (rx lcores),
- * between flow_table_soft_begin() and _end(), which hold the table steady
- * for a burst while the prompt may change it.
+ * Software mode, on rx lcores: the virtual-queue verdicts for a burst, between
+ * flow_table_soft_begin() and _end(), which hold the table steady while the
+ * prompt may change it. In two halves: the rules (rte_acl classifies the burst
+ * at once; queue -1 where none decided), then the RSS spread of the rest (the
+ * NIC's own choice, rx_queue, when its RETA keeps queue 0 free).
  */
 void flow_table_soft_begin(void);
 void flow_table_soft_end(void);
-void flow_table_soft_classify(const struct rte_mbuf *m, struct flow_soft_verdict *v);
-/*
- * The same for n packets at once (rte_acl classifies them together), in
- * two halves: the rules (queue -1 where none decided), then the RSS spread.
- */
 void flow_table_soft_match_burst(struct rte_mbuf *const *pkts, uint16_t n,
 		struct flow_soft_verdict *v);
-void flow_table_soft_spread_burst(struct rte_mbuf *const *pkts, uint16_t n,
+void flow_table_soft_spread_burst(struct rte_mbuf *const *pkts, uint16_t n, uint16_t rx_queue,
 		struct flow_soft_verdict *v);
 
 /* Software mode: how the rules are applied. */
@@ -365,6 +370,7 @@ struct flow_queue_counts {
 
 struct flow_matrix {
 	struct flow_queue_counts queue[FLOW_MAX_QUEUES];
+	uint64_t rx_queue[FLOW_MAX_QUEUES];   /* packets per port rx queue, as received */
 	uint64_t soft_dropped;      /* software mode: DROP verdicts */
 	uint64_t classify_cycles;   /* software mode: cycles spent matching the rules */
 	uint64_t spread_cycles;     /* software mode: the RSS spread of what no rule decided */

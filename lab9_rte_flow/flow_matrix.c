@@ -95,12 +95,13 @@ flow_matrix_count_chunk(struct flow_matrix *mx, uint16_t queue, struct rte_mbuf 
 	uint64_t t0, t1;
 	uint16_t i;
 
+	mx->rx_queue[queue % FLOW_MAX_QUEUES] += n;
 	if (software) {
 		flow_table_soft_begin();
 		t0 = rte_rdtsc();
 		flow_table_soft_match_burst(bufs, n, v);
 		t1 = rte_rdtsc();
-		flow_table_soft_spread_burst(bufs, n, v);
+		flow_table_soft_spread_burst(bufs, n, queue, v);
 		mx->classify_cycles += t1 - t0;
 		mx->match_hist[flow_cycle_bucket((t1 - t0) / n)] += n;
 		mx->spread_cycles += rte_rdtsc() - t1;
@@ -159,6 +160,7 @@ flow_matrix_total(struct flow_matrix *sum)
 			for (c = 0; c < LAB_CLASS_MAX; c++)
 				sum->queue[q].class_packets[c] += mx->queue[q].class_packets[c];
 			sum->queue[q].marked += mx->queue[q].marked;
+			sum->rx_queue[q] += mx->rx_queue[q];
 			if (mx->queue[q].marked)
 				sum->queue[q].last_mark = mx->queue[q].last_mark;
 		}
@@ -244,6 +246,37 @@ flow_checks(const struct flow_matrix *sum, struct flow_check *checks)
 	return n;
 }
 
+/* "1,2,3": the queues the port's RETA points at, read back; "" without a RETA in use. */
+static void
+flow_reta_list(char *buf, size_t len)
+{
+	bool used[FLOW_MAX_QUEUES];
+	unsigned int q;
+	int entries = flow_reserve_reta_queues(used);
+
+	buf[0] = '\0';
+	for (q = 0; entries > 0 && q < FLOW_MAX_QUEUES; q++)
+		if (used[q])
+			snprintf(buf + strlen(buf), len - strlen(buf), "%s%u",
+				buf[0] ? "," : "", q);
+}
+
+/* Software mode on a port with RSS and a RETA: where the NIC itself put each packet. */
+static void
+flow_matrix_print_port(FILE *out, const struct flow_matrix *sum)
+{
+	char reta[3 * FLOW_MAX_QUEUES];
+	unsigned int q;
+
+	flow_reta_list(reta, sizeof(reta));
+	if (reta[0] == '\0')
+		return;
+	fprintf(out, "port rx queues (where the NIC's RSS put each packet):");
+	for (q = 0; q < flow_table_nb_queues(); q++)
+		fprintf(out, " %u=%" PRIu64, q, sum->rx_queue[q]);
+	fprintf(out, "\nNIC RETA (read back from the port): queues %s\n", reta);
+}
+
 unsigned int
 flow_matrix_print(FILE *out)
 {
@@ -281,6 +314,7 @@ flow_matrix_print(FILE *out)
 			"hardware saves)\n", sum.classified, sum.soft_dropped,
 			sum.classified ? (double)sum.classify_cycles / sum.classified : 0.0);
 		fprintf(out, "queues are virtual: the software verdict, not the port's rx queue\n");
+		flow_matrix_print_port(out, &sum);
 	}
 	n = flow_checks(&sum, checks);
 	for (c = 0; c < n; c++) {
@@ -313,6 +347,7 @@ int
 flow_matrix_report(const char *path)
 {
 	struct flow_rule_report rules[FLOW_MAX_RULES];
+	char reta[3 * FLOW_MAX_QUEUES];
 	struct flow_matrix sum;
 	struct flow_check checks[3];
 	uint64_t total = 0;
@@ -353,7 +388,15 @@ flow_matrix_report(const char *path)
 	for (i = 0; i < n; i++)
 		fprintf(f, "%s{\"name\": \"%s\", \"pass\": %s}", i ? ", " : "", checks[i].name,
 			checks[i].pass ? "true" : "false");
-	fprintf(f, "]}\n");
+	/* Where the port itself put each packet, and its RETA read back (null: none in use). */
+	fprintf(f, "], \"port_rx_queues\": [");
+	for (q = 0; q < flow_table_nb_queues(); q++)
+		fprintf(f, "%s%" PRIu64, q ? ", " : "", sum.rx_queue[q]);
+	flow_reta_list(reta, sizeof(reta));
+	fprintf(f, "], \"reta_queues\": %s%s%s, \"reserve\": ", reta[0] ? "[" : "null", reta,
+		reta[0] ? "]" : "");
+	json_string(f, flow_reserve_method_name());
+	fprintf(f, "}\n");
 	if (fclose(f) != 0) {
 		int err = errno;
 

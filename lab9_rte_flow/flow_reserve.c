@@ -5,7 +5,9 @@
  * there. Three ways, in the order tried: the port's RSS redirection table
  * (RETA) lists queues 1..N-1 only; without a RETA (TAP), catch-all rules
  * below every student rule spread the rest; in software mode, the
- * software RETA does it.
+ * software RETA does it, or, on a port with real RSS queues and a RETA but
+ * no rte_flow (virtio), the NIC's RETA itself: the NIC keeps queue 0 free,
+ * the software rules put their matches there.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -20,6 +22,7 @@
 
 #include "flow_lab.h"
 #include "lab_log.h"
+#include "lab_port.h"
 
 /*
  * The lab's own catch-all rules: the lowest priorities TAP can express
@@ -40,7 +43,8 @@ static struct {
 	struct flow_rule *reserve_rules[FLOW_MAX_RESERVE_RULES];
 	unsigned int nb_reserve;
 	uint16_t soft_reta[FLOW_SOFT_RETA_SIZE];
-	char method_name[96];
+	bool nic_reta;                     /* software mode: the NIC's RETA in use too */
+	char method_name[128];
 } res;
 
 /*
@@ -60,9 +64,24 @@ flow_soft_reta_fill(bool reserve)
 }
 
 uint16_t
-flow_reserve_soft_queue(uint32_t rss_hash)
+flow_reserve_soft_queue(uint32_t rss_hash, uint16_t rx_queue)
 {
+	/* The NIC's RETA chose the queue already: the software one would be a guess. */
+	if (res.nic_reta)
+		return rx_queue;
 	return __atomic_load_n(&res.soft_reta[rss_hash % FLOW_SOFT_RETA_SIZE], __ATOMIC_RELAXED);
+}
+
+/* Zeroes reta and selects its first reta_size entries (as update and query need). */
+static void
+flow_reta_select(struct rte_eth_rss_reta_entry64 *reta, size_t nb_groups)
+{
+	unsigned int i;
+
+	memset(reta, 0, nb_groups * sizeof(*reta));
+	for (i = 0; i < res.reta_size; i++)
+		reta[i / RTE_ETH_RETA_GROUP_SIZE].mask |= UINT64_C(1) << (i %
+			RTE_ETH_RETA_GROUP_SIZE);
 }
 
 static int
@@ -74,10 +93,8 @@ flow_reta_fill(bool reserve)
 
 	if (res.reta_size == 0 || res.reta_size > RTE_ETH_RSS_RETA_SIZE_512)
 		return -ENOTSUP;
-	memset(reta, 0, sizeof(reta));
+	flow_reta_select(reta, RTE_DIM(reta));
 	for (i = 0; i < res.reta_size; i++) {
-		reta[i / RTE_ETH_RETA_GROUP_SIZE].mask |= UINT64_C(1) << (i %
-			RTE_ETH_RETA_GROUP_SIZE);
 		reta[i / RTE_ETH_RETA_GROUP_SIZE].reta[i % RTE_ETH_RETA_GROUP_SIZE] =
 			reserve ? (uint16_t)(1 + i % (res.nb_queues - 1)) :
 			(uint16_t)(i % res.nb_queues);
@@ -174,6 +191,12 @@ flow_reserve_update(bool want, FILE *out)
 		break;
 	case FLOW_RESERVE_SOFTWARE:
 		flow_soft_reta_fill(want);
+		if (res.nic_reta) {
+			ret = flow_reta_fill(want);
+			if (ret < 0)
+				LAB_LOG(WARNING, "port %u: RETA update failed: %s", res.port_id,
+					strerror(-ret));
+		}
 		break;
 	default:
 		return;
@@ -212,7 +235,12 @@ flow_reserve_name_method(void)
 			"1-%u (TAP has no RETA)", last);
 		break;
 	case FLOW_RESERVE_SOFTWARE:
-		snprintf(b, len, "software RETA lists virtual queues 1-%u only", last);
+		if (res.nic_reta)
+			snprintf(b, len, "the NIC's RSS redirection table (RETA) lists "
+				"queues 1-%u only; the software rules put their matches on "
+				"their queue", last);
+		else
+			snprintf(b, len, "software RETA lists virtual queues 1-%u only", last);
 		break;
 	case FLOW_RESERVE_UNAVAILABLE:
 		snprintf(b, len, "unavailable on this port (no RETA, no catch-all method)");
@@ -232,9 +260,16 @@ flow_reserve_init(uint16_t port_id, enum flow_mode mode, uint16_t nb_queues,
 	res.nb_queues = nb_queues;
 	res.reta_size = info->reta_size;
 	flow_soft_reta_fill(false);
-	if (mode == FLOW_MODE_SOFTWARE)
+	if (mode == FLOW_MODE_SOFTWARE) {
 		res.method = FLOW_RESERVE_SOFTWARE;
-	else if (info->reta_size > 0 && flow_reta_fill(false) == 0)
+		/*
+		 * A NIC with real queues, as many as the virtual ones, and a RETA:
+		 * the NIC spreads. A vdev's RETA (net_null's) steers nothing.
+		 */
+		res.nic_reta = !lab_port_is_virtual(info) && info->reta_size > 0 &&
+			info->nb_rx_queues == nb_queues && nb_queues > 1 &&
+			flow_reta_fill(false) == 0;
+	} else if (info->reta_size > 0 && flow_reta_fill(false) == 0)
 		res.method = FLOW_RESERVE_RETA;
 	else if (strcmp(info->driver_name, "net_tap") == 0)
 		res.method = FLOW_RESERVE_CATCHALL;
@@ -248,6 +283,27 @@ bool
 flow_reserve_active(void)
 {
 	return res.reserved;
+}
+
+int
+flow_reserve_reta_queues(bool queues[FLOW_MAX_QUEUES])
+{
+	struct rte_eth_rss_reta_entry64 reta[RTE_ETH_RSS_RETA_SIZE_512 /
+		RTE_ETH_RETA_GROUP_SIZE];
+	unsigned int i;
+	int ret;
+
+	memset(queues, 0, FLOW_MAX_QUEUES * sizeof(queues[0]));
+	if (!res.nic_reta && res.method != FLOW_RESERVE_RETA)
+		return -ENOTSUP;
+	flow_reta_select(reta, RTE_DIM(reta));
+	ret = rte_eth_dev_rss_reta_query(res.port_id, reta, res.reta_size);
+	if (ret < 0)
+		return ret;
+	for (i = 0; i < res.reta_size; i++)
+		queues[reta[i / RTE_ETH_RETA_GROUP_SIZE].reta[i % RTE_ETH_RETA_GROUP_SIZE] %
+			FLOW_MAX_QUEUES] = true;
+	return res.reta_size;
 }
 
 void

@@ -574,23 +574,15 @@ flow_table_soft_match_burst(struct rte_mbuf *const *pkts, uint16_t n,
 }
 
 void
-flow_table_soft_spread_burst(struct rte_mbuf *const *pkts, uint16_t n,
+flow_table_soft_spread_burst(struct rte_mbuf *const *pkts, uint16_t n, uint16_t rx_queue,
 		struct flow_soft_verdict *v)
 {
 	uint16_t i;
 
 	for (i = 0; i < n; i++)
 		if (v[i].queue < 0 && !v[i].drop)
-			v[i].queue = (int16_t)flow_reserve_soft_queue(flow_soft_rss_hash(pkts[i]));
-}
-
-void
-flow_table_soft_classify(const struct rte_mbuf *m, struct flow_soft_verdict *v)
-{
-	struct rte_mbuf *one = (struct rte_mbuf *)(uintptr_t)m;
-
-	flow_table_soft_match_burst(&one, 1, v);
-	flow_table_soft_spread_burst(&one, 1, v);
+			v[i].queue = (int16_t)flow_reserve_soft_queue(flow_soft_rss_hash(pkts[i]),
+				rx_queue);
 }
 
 unsigned int

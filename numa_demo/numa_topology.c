@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <rte_bus.h>
 #include <rte_common.h>
 #include <rte_dev.h>
 #include <rte_eal.h>
@@ -295,8 +294,7 @@ numa_topology_from_eal(struct numa_topology *topo)
 		ret = lab_port_info_get(port_id, &info);
 		if (ret < 0)
 			return ret;
-		port->is_virtual = info.device != NULL &&
-			strcmp(rte_bus_name(rte_dev_bus(info.device)), "vdev") == 0;
+		port->is_virtual = lab_port_is_virtual(&info);
 		port->actual.pool_socket = NUMA_SOCKET_UNKNOWN;
 		port->actual.rxq_socket = NUMA_SOCKET_UNKNOWN;
 		port->actual.txq_socket = NUMA_SOCKET_UNKNOWN;

@@ -13,6 +13,11 @@
 #   labenv.sh status           what is reserved, mounted and left behind
 #   labenv.sh uml-run CMD...   run CMD inside a user-mode Linux kernel with TAP flow support
 #   labenv.sh numa-vm CMD...   run CMD inside an emulated two-node NUMA machine (qemu)
+#                              --nic virtio [--nic-node N] [--nic-queues Q]: with a PCI NIC
+#                              for DPDK on node N, bound inside; CMD gets LAB_NIC_PCI (for -a),
+#                              LAB_NIC_SOCKET (sysfs numa_node), LAB_NIC_QUEUES, LAB_NIC_MAC and
+#                              LAB_TRAFFIC_IFACE (a kernel NIC on the same wire, up, IPv6 off);
+#                              labenv.sh numa-vm --help says more
 #   labenv.sh dpdk24 SUB...    a Debian 13 root with DPDK 24.11: setup, run CMD..., check, path
 set -euo pipefail
 
@@ -191,7 +196,7 @@ cmd_setup() {
 	cmd_hugepages "$@"
 }
 
-usage() { sed -n '4,16p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '4,21p' "$0" | sed 's/^# \{0,1\}//'; }
 
 sub=${1:-}
 [ $# -gt 0 ] && shift

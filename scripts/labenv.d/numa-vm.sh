@@ -27,6 +27,23 @@
 #   --check              only check the prerequisites, say what is missing
 #   --keep               keep the run folder (console log, job script)
 #   -q, --quiet          no progress lines on stderr
+#   --nic virtio         add a PCI NIC for DPDK (virtio-net-pci, RSS, bound to uio_pci_generic)
+#                        and a kernel NIC on the same private wire to send to it from
+#   --nic-node N         the DPDK NIC's NUMA node: it sits behind a PCI expander bridge
+#                        (pxb) of that node (default 1, or 0 on a one-node machine)
+#   --nic-queues Q       its queue pairs, hashed by RSS (default 4, up to 8)
+#
+# With --nic, labenv makes three host links named nv<PID>b/d/k (a bridge with no
+# address, the NIC's multi-queue tap, the kernel NIC's tap; IPv6 off, nothing
+# leaves the machine) and removes them on exit. Inside, before CMD, the DPDK NIC
+# is bound with dpdk-devbind.py (vfio-pci needs an IOMMU or no-IOMMU mode,
+# which Debian's kernel lacks) and CMD's environment gains:
+#   LAB_NIC_PCI          its PCI address, for -a (0000:81:00.0)
+#   LAB_NIC_SOCKET       its NUMA node as sysfs reads it (numa_node)
+#   LAB_NIC_QUEUES       its queue pairs (Q)
+#   LAB_NIC_MAC          its MAC address (gen_traffic.py's default --dst-mac)
+#   LAB_TRAFFIC_IFACE    the kernel's interface on the same wire: up, IPv6 off, no
+#                        address, so only what CMD sends on it reaches the NIC
 #
 # Environment: NUMA_VM_CACHE (cache folder, default $BUILD_DIR/numa-vm or
 # build/numa-vm), NUMA_VM_KERNEL (a /boot/vmlinuz-VERSION instead of the newest),
@@ -286,6 +303,9 @@ numa_vm_cleanup() {
 		kill -KILL "$NUMA_VM_QPID" 2>/dev/null
 		wait "$NUMA_VM_QPID" 2>/dev/null
 	fi
+	for r in "${NUMA_VM_LINKS[@]}"; do
+		ip link del "$r" 2>/dev/null
+	done
 	if [ "$NUMA_VM_KEEP" != 1 ]; then
 		for r in "${NUMA_VM_RUNS[@]}"; do
 			rm -rf "$r"
@@ -404,9 +424,107 @@ numa_vm_positive() {
 		numa_vm_bad "$opt: $value is out of range [$min, $max]"
 }
 
+# --nic: the DPDK NIC and the kernel NIC. The MACs are gen_traffic.py's
+# defaults (--dst-mac, --src-mac): its frames reach DPDK as they are.
+NUMA_VM_NIC_MAC=02:00:00:00:00:01
+NUMA_VM_KNIC_MAC=02:00:00:00:00:02
+# The expander bridge's bus; on pc its own PCI bridge puts the NIC on the
+# next bus: 0000:81:00.0 in the guest.
+NUMA_VM_NIC_BUS=128
+
+numa_vm_nic_missing() {
+	local kver=$1 m
+	command -v ip >/dev/null || echo "--nic: ip not found: install package iproute2"
+	[ -c /dev/net/tun ] || echo "--nic: no /dev/net/tun on the host (tun module) for the taps"
+	command -v dpdk-devbind.py >/dev/null ||
+		echo "--nic: dpdk-devbind.py not found: install package dpdk"
+	command -v lspci >/dev/null ||
+		echo "--nic: lspci not found (dpdk-devbind.py needs it): install package pciutils"
+	for m in virtio_net uio_pci_generic; do
+		modinfo -k "$kver" "$m" >/dev/null 2>&1 || echo "--nic: kernel $kver has no module $m"
+	done
+}
+
+# Links nv<PID>[bdk] whose labenv is gone (killed with SIGKILL) are removed.
+numa_vm_nic_reap() {
+	local l pid
+	for l in $(ip -o link show 2>/dev/null | sed -n 's/^[0-9]*: \(nv[0-9]*[bdk]\)[:@].*/\1/p'); do
+		pid=${l#nv}
+		pid=${pid%[bdk]}
+		[ "$pid" = "$$" ] || [ ! -e "/proc/$pid" ] || continue
+		ip link del "$l" 2>/dev/null || true
+	done
+}
+
+# Host side: a private bridge with the NIC's multi-queue tap and the kernel NIC's
+# tap. Sets NUMA_VM_LINKS (removed by numa_vm_cleanup) and NUMA_VM_NIC_TAPS.
+numa_vm_nic_links() {
+	local base=nv$$ l
+	numa_vm_nic_reap
+	NUMA_VM_LINKS=("${base}b")
+	ip link add name "${base}b" type bridge stp_state 0 mcast_snooping 0 ||
+		numa_vm_die "--nic: cannot create the bridge ${base}b (ip link add type bridge)"
+	NUMA_VM_LINKS+=("${base}d")
+	ip tuntap add dev "${base}d" mode tap multi_queue ||
+		numa_vm_die "--nic: cannot create the multi-queue tap ${base}d"
+	NUMA_VM_LINKS+=("${base}k")
+	ip tuntap add dev "${base}k" mode tap || numa_vm_die "--nic: cannot create the tap ${base}k"
+	for l in "${base}b" "${base}d" "${base}k"; do
+		# No router solicitation or MLD report from the host may reach the NIC.
+		[ ! -d "/proc/sys/net/ipv6/conf/$l" ] ||
+			sysctl -qw "net.ipv6.conf.$l.disable_ipv6=1" ||
+			numa_vm_die "--nic: cannot turn IPv6 off on $l"
+		[ "$l" = "${base}b" ] || ip link set "$l" master "${base}b" ||
+			numa_vm_die "--nic: cannot add $l to the bridge ${base}b"
+		ip link set "$l" up || numa_vm_die "--nic: cannot bring $l up"
+	done
+	NUMA_VM_NIC_TAPS=("${base}d" "${base}k")
+}
+
+# qemu arguments of the two NICs: the DPDK one behind a PCI expander bridge of its node.
+numa_vm_nic_qemu_args() {
+	local node=$1 queues=$2
+	NUMA_VM_QEMU+=(-device "pxb,id=nicpxb,bus_nr=$NUMA_VM_NIC_BUS,numa_node=$node,bus=pci.0"
+		-netdev "tap,id=nicnet,ifname=${NUMA_VM_NIC_TAPS[0]},script=no,downscript=no,queues=$queues"
+		-device "virtio-net-pci,bus=nicpxb,addr=0,netdev=nicnet,mac=$NUMA_VM_NIC_MAC,mq=on,vectors=$((2 * queues + 2)),rss=on"
+		-netdev "tap,id=knicnet,ifname=${NUMA_VM_NIC_TAPS[1]},script=no,downscript=no"
+		-device "virtio-net-pci,bus=pci.0,netdev=knicnet,mac=$NUMA_VM_KNIC_MAC")
+}
+
+# Guest side, in job.sh before CMD: binds the NIC, brings the kernel NIC up,
+# exports the LAB_NIC_* variables.
+numa_vm_nic_job() {
+	local queues=$1
+	cat <<EOF
+nic_fail() { echo "numa-vm: --nic: \$*" >&2; exit 125; }
+LAB_NIC_PCI=\$(printf '0000:%02x:00.0' $((NUMA_VM_NIC_BUS + 1)))
+LAB_NIC_QUEUES=$queues LAB_NIC_MAC=$NUMA_VM_NIC_MAC
+[ -d "/sys/bus/pci/devices/\$LAB_NIC_PCI" ] || nic_fail "no PCI device \$LAB_NIC_PCI in the guest"
+modprobe uio_pci_generic || nic_fail "modprobe uio_pci_generic failed"
+out=\$(dpdk-devbind.py -b uio_pci_generic "\$LAB_NIC_PCI" 2>&1) ||
+	nic_fail "dpdk-devbind.py -b uio_pci_generic \$LAB_NIC_PCI failed: \$out"
+LAB_NIC_SOCKET=\$(cat "/sys/bus/pci/devices/\$LAB_NIC_PCI/numa_node")
+# Only now the kernel's virtio_net: it takes the kernel NIC alone.
+modprobe virtio_net || nic_fail "modprobe virtio_net failed"
+LAB_TRAFFIC_IFACE=""
+for i in \$(seq 50); do
+	for d in /sys/class/net/*; do
+		[ "\$(cat "\$d/address" 2>/dev/null)" = $NUMA_VM_KNIC_MAC ] && LAB_TRAFFIC_IFACE=\${d##*/}
+	done
+	[ -n "\$LAB_TRAFFIC_IFACE" ] && break
+	sleep 0.1
+done
+[ -n "\$LAB_TRAFFIC_IFACE" ] || nic_fail "the kernel NIC ($NUMA_VM_KNIC_MAC) has no interface"
+sysctl -qw "net.ipv6.conf.\$LAB_TRAFFIC_IFACE.disable_ipv6=1" &&
+	ip link set "\$LAB_TRAFFIC_IFACE" up || nic_fail "cannot bring \$LAB_TRAFFIC_IFACE up"
+export LAB_NIC_PCI LAB_NIC_SOCKET LAB_NIC_QUEUES LAB_NIC_MAC LAB_TRAFFIC_IFACE
+EOF
+}
+
 cmd_numa_vm() {
 	local nodes=2 cpus=2 mem=640 hugepages=128 distance=21 timeout_s=300 accel=auto
 	local check=0 keep=0 missing kernel kver cache initrd boot_image run
+	local nic="" nic_node="" nic_queues=4
 	NUMA_VM_QUIET=0
 	while [ $# -gt 0 ]; do
 		case "$1" in
@@ -424,6 +542,11 @@ cmd_numa_vm() {
 		--accel)
 			case "${2-}" in auto|kvm|tcg) accel=$2 ;; *) numa_vm_bad "--accel: '${2-}' is not auto, kvm or tcg" ;; esac
 			shift 2 ;;
+		--nic)
+			[ "${2-}" = virtio ] || numa_vm_bad "--nic: '${2-}' is not virtio (the one NIC model)"
+			nic=$2; shift 2 ;;
+		--nic-node) numa_vm_positive "$1" "${2-}" 0 7; nic_node=$2; shift 2 ;;
+		--nic-queues) numa_vm_positive "$1" "${2-}" 1 8; nic_queues=$2; shift 2 ;;
 		--check) check=1; shift ;;
 		--keep) keep=1; shift ;;
 		-q|--quiet) NUMA_VM_QUIET=1; shift ;;
@@ -433,17 +556,23 @@ cmd_numa_vm() {
 		*) break ;;
 		esac
 	done
+	if [ -z "$nic_node" ]; then
+		nic_node=$((nodes > 1 ? 1 : 0))
+	elif [ "$nic_node" -ge "$nodes" ]; then
+		numa_vm_bad "--nic-node $nic_node: the machine has nodes 0-$((nodes - 1)) (--nodes)"
+	fi
 	# The kernel needs room of its own beside the pool (node 0 most: kernel, initramfs).
 	[ $((mem - hugepages * 2)) -ge 192 ] ||
 		numa_vm_bad "--hugepages $hugepages ($((hugepages * 2)) MiB) leaves less than 192 MiB of --mem-per-node $mem MiB to the kernel"
 
-	missing=$(numa_vm_missing)
+	kernel=$(numa_vm_kernel)
+	missing=$(numa_vm_missing
+		[ -z "$nic" ] || [ -z "$kernel" ] || numa_vm_nic_missing "${kernel#/boot/vmlinuz-}")
 	if [ -n "$missing" ]; then
 		echo "$missing" | sed 's/^/numa-vm: missing: /' >&2
 		[ "$check" = 1 ] && return 1
 		exit 125
 	fi
-	kernel=$(numa_vm_kernel)
 	kver=${kernel#/boot/vmlinuz-}
 	if [ "$check" = 1 ]; then
 		echo "numa-vm: ready: kernel $kver, $(qemu-system-x86_64 --version | head -n 1)"
@@ -478,6 +607,7 @@ cmd_numa_vm() {
 	{
 		echo '# Generated by labenv.sh numa-vm: runs inside the guest, in the host root.'
 		numa_vm_env
+		[ -z "$nic" ] || numa_vm_nic_job "$nic_queues"
 		printf 'cd -- %q || { echo "numa-vm: no folder %q inside the guest" >&2; exit 125; }\n' \
 			"$PWD" "$PWD"
 		printf 'command -v -- %q >/dev/null || { echo "numa-vm: %q: command not found" >&2; exit 127; }\n' \
@@ -487,7 +617,7 @@ cmd_numa_vm() {
 		printf '\n'
 	} >"$run/job.sh"
 
-	NUMA_VM_RUNS=("$run") NUMA_VM_KEEP=$keep NUMA_VM_QPID=""
+	NUMA_VM_RUNS=("$run") NUMA_VM_KEEP=$keep NUMA_VM_QPID="" NUMA_VM_LINKS=()
 	trap numa_vm_cleanup EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
@@ -497,7 +627,11 @@ cmd_numa_vm() {
 	fi
 	numa_vm_qemu_args "$accel" "$nodes" "$cpus" "$mem" "$distance" "$boot_image" "$initrd" \
 		"numavm.run=$run numavm.hugepages=$hugepages numavm.cache=${NUMA_VM_9P_CACHE:-loose}"
-	numa_vm_say "booting $nodes nodes x $cpus CPUs, $mem MiB and $hugepages hugepages each, kernel $kver, $accel"
+	if [ -n "$nic" ]; then
+		numa_vm_nic_links
+		numa_vm_nic_qemu_args "$nic_node" "$nic_queues"
+	fi
+	numa_vm_say "booting $nodes nodes x $cpus CPUs, $mem MiB and $hugepages hugepages each, kernel $kver, $accel${nic:+, NIC $nic on node $nic_node with $nic_queues queues (taps ${NUMA_VM_NIC_TAPS[*]})}"
 	local t0=$EPOCHREALTIME t1 timed_out=0 rc
 	numa_vm_boot "$timeout_s" "$run" || timed_out=1
 	t1=$EPOCHREALTIME

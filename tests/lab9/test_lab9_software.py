@@ -54,8 +54,13 @@ def main():
     except (OSError, ValueError) as e:
         rep = {}
         t.check(False, "sw: report is valid JSON", str(e))
-    t.check(list(rep.keys()) == ["flow_mode", "rules", "queues", "rx_total", "checks"],
-            f"sw: report keys as in the issue ({list(rep.keys())})")
+    t.check(list(rep.keys()) == ["flow_mode", "rules", "queues", "rx_total", "checks",
+                                 "port_rx_queues", "reta_queues", "reserve"],
+            f"sw: report keys as in the issue, then the port's own ({list(rep.keys())})")
+    t.check(rep.get("reta_queues") is None and
+            rep.get("port_rx_queues", [0])[0] == sent["total"],
+            "sw: net_pcap has no RETA; its one rx queue got every packet",
+            f"{rep.get('port_rx_queues')} {rep.get('reta_queues')}")
     t.check(rep.get("flow_mode") == "software", "sw: report says flow_mode software")
     t.check(rep.get("rules") == [{"id": 0, "rule": u.HTTPS_RULE, "count": None},
                                  {"id": 1, "rule": u.DROP_RULE, "count": None}],

@@ -40,6 +40,10 @@ def bad_options(t):
     for opts, what in ((["--nodes", "0", "--", "true"], "--nodes: 0 is out of range"),
                        (["--cpus-per-node", "x", "--", "true"], "--cpus-per-node: 'x' is not"),
                        (["--bogus", "--", "true"], "unknown option --bogus"),
+                       (["--nic", "e1000", "--", "true"], "--nic: 'e1000' is not virtio"),
+                       (["--nodes", "1", "--nic", "virtio", "--nic-node", "1", "--", "true"],
+                        "--nic-node 1: the machine has nodes 0-0"),
+                       (["--nic-queues", "9", "--", "true"], "--nic-queues: 9 is out of range"),
                        (["--nodes", "2"], "no command given")):
         res = subprocess.run([numa_vm_util.LABENV, "numa-vm"] + opts, capture_output=True,
                              text=True, timeout=30, env=numa_vm_util.vm_env())
