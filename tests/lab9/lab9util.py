@@ -18,9 +18,9 @@ DROP_RULE = ("ingress priority 0 pattern eth / ipv4 src spec 10.0.0.0 src mask 2
              "end actions drop / end")
 
 
-def gen_traffic(t, dest_args, seed=1, mix=MIX, edge=True):
+def gen_traffic(t, dest_args, seed=1, mix=MIX, edge=True, timeout=120):
     args = ["--mix", mix, "--seed", str(seed)] + dest_args
-    return labtest.gen_traffic(t, args + (["--edge-addresses"] if edge else []))
+    return labtest.gen_traffic(t, args + (["--edge-addresses"] if edge else []), timeout)
 
 
 def expected_classes(sent):
