@@ -37,7 +37,7 @@ NOFILE = "/nonexistent/bad_input/file"   # no such folder: cannot be read or wri
 ADIR = "/"                               # a folder: opens for reading on Linux, reads fail
 
 # Lines that are not the program's answer: the EAL's, and lab_eal_init's banner.
-NOISE = re.compile(r"^(EAL|TELEMETRY): |^\S+: (primary|secondary) process, file prefix ")
+NOISE = re.compile(r"^(EAL|TELEMETRY): |^\S+: (primary|secondary) process, file prefix |^\S+: capture: ")
 CRASH = re.compile(r"Segmentation fault|AddressSanitizer|LeakSanitizer|runtime error:|"
                    r"Aborted|core dumped|stack smashing|double free")
 
@@ -112,7 +112,7 @@ PROGRAMS = {
         "vdevs": ["net_null0"],
         "base": ["--fallback", "software", "--duration", "1"],
         "flags": ["--interactive", "--probe"],
-        "rows": name_rows("--fallback") + number_rows("--port", 31) +
+        "rows": name_rows("--fallback") + name_rows("--matcher") + number_rows("--port", 31) +
         [("--port", "nonexistent port", ["--port", "5"])] +
         number_rows("--duration", 86400) + number_rows("--bench", 3600) +
         number_rows("--rxq", 8) + [("--rxq", "below its minimum", ["--rxq", "1"])] +
@@ -140,6 +140,8 @@ PROGRAMS = {
         "flags": ["--stride-sweep"],
         "rows": name_rows("--layouts") + name_rows("--op") +
         number_rows("--iterations", 1000000000) + number_rows("--repeat", 1000) +
+        [("--iterations", "below its minimum", ["--iterations", "9"])] +
+        number_rows("--max-spread", 1000) +
         out_file_rows("--csv") + out_file_rows("--json") + common_rows(),
     },
 }
