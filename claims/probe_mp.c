@@ -490,7 +490,7 @@ main(int argc, char **argv)
 	if (argc < 2) {
 		LAB_LOG(ERR, "usage: claims_probe EAL-OPTIONS -- primary [--pool] | attach | "
 			"pointers | heap | configure | pool-create | ports | lcore");
-		rte_eal_cleanup();
+		lab_eal_cleanup();
 		return 2;
 	}
 	if (strcmp(argv[1], "primary") == 0) {
@@ -499,7 +499,6 @@ main(int argc, char **argv)
 	} else {
 		ret = run_secondary(argv[1]);
 	}
-	if (rte_eal_cleanup() < 0)
-		LAB_LOG(WARNING, "rte_eal_cleanup: %s", rte_strerror(rte_errno));
+	lab_eal_cleanup();
 	return ret;
 }

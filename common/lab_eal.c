@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -9,10 +10,17 @@
 #include <rte_lcore.h>
 #include <rte_version.h>
 
+#include <rte_ethdev.h>
+#include <rte_pdump.h>
+
 #include "lab_eal.h"
 #include "lab_log.h"
+#include "lab_mempool.h"
 
 volatile sig_atomic_t lab_force_quit;
+
+/* This process serves dpdk-dumpcap and dpdk-pdump: lab_eal_cleanup() stops it. */
+static bool lab_pdump_on;
 
 static void
 lab_signal_handler(int signum)
@@ -34,9 +42,35 @@ lab_signals_install(void)
 	return 0;
 }
 
+/*
+ * A primary that owns a port answers DPDK's capture tools: dpdk-dumpcap and
+ * dpdk-pdump are secondaries that ask the primary, over the multi-process
+ * socket, to put rx/tx callbacks on its queues that copy every packet into
+ * their ring. Without rte_pdump_init() nobody answers: 'Packet dump enable
+ * failed: Operation not permitted'. Only the primary serves (it owns the
+ * callbacks); a process with no port has nothing to capture.
+ */
+static int
+lab_pdump_start(void)
+{
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY || rte_eth_dev_count_avail() == 0)
+		return 0;
+	if (rte_pdump_init() < 0) {
+		LAB_LOG(ERR, "cannot serve dpdk-dumpcap/dpdk-pdump (rte_pdump_init): %s. "
+			"Reserve more hugepages: ./scripts/labenv.sh hugepages",
+			rte_strerror(rte_errno));
+		return -rte_errno;
+	}
+	lab_pdump_on = true;
+	LAB_LOG(INFO, "capture: dpdk-dumpcap --file-prefix=%s -i 0 (or dpdk-pdump) can copy "
+		"what %u port(s) receive and send", lab_file_prefix(), rte_eth_dev_count_avail());
+	return 0;
+}
+
 int
 lab_eal_init(int argc, char **argv, const char *log_name)
 {
+	unsigned int nb_linked_ops = lab_mempool_ops_linked();
 	int consumed;
 	int ret;
 
@@ -53,14 +87,36 @@ lab_eal_init(int argc, char **argv, const char *log_name)
 		fprintf(stderr, "%s: cannot register log type: %s\n", log_name, strerror(-ret));
 		return ret;
 	}
+	lab_mempool_ops_warn_linked(nb_linked_ops);
 	ret = lab_signals_install();
 	if (ret < 0) {
 		LAB_LOG(ERR, "cannot install signal handlers: %s", strerror(-ret));
 		return ret;
 	}
+	ret = lab_pdump_start();
+	if (ret < 0)
+		return ret;
 	LAB_LOG(INFO, "%s process, file prefix '%s', main lcore %u", lab_proc_type_name(),
 		lab_file_prefix(), rte_get_main_lcore());
 	return consumed;
+}
+
+int
+lab_eal_cleanup(void)
+{
+	int ret;
+
+	if (lab_pdump_on) {
+		/* Unregisters the capture server and frees its statistics memzone. */
+		ret = rte_pdump_uninit();
+		if (ret < 0)
+			LAB_LOG(WARNING, "rte_pdump_uninit failed: %s", rte_strerror(rte_errno));
+		lab_pdump_on = false;
+	}
+	ret = rte_eal_cleanup();
+	if (ret < 0)
+		LAB_LOG(WARNING, "rte_eal_cleanup failed: %s", strerror(-ret));
+	return ret;
 }
 
 const char *

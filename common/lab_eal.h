@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * EAL start-up shared by every lab program: rte_eal_init, the program's
- * log type, SIGINT/SIGTERM handling and the platform banner that every
- * benchmark prints beside its figures.
+ * log type, SIGINT/SIGTERM handling, the capture server for DPDK's
+ * dpdk-dumpcap and dpdk-pdump in a primary that owns a port, and the
+ * platform banner that every benchmark prints beside its figures.
  */
 #ifndef LAB_EAL_H
 #define LAB_EAL_H
@@ -16,10 +17,19 @@ extern volatile sig_atomic_t lab_force_quit;
 
 /*
  * Runs rte_eal_init(), registers "user.lab.<log_name>" and installs the
- * signal handlers. Returns the number of arguments the EAL consumed (as
+ * signal handlers. In a primary with at least one probed port it also calls
+ * rte_pdump_init(), so that dpdk-dumpcap and dpdk-pdump can capture its
+ * ports. Returns the number of arguments the EAL consumed (as
  * rte_eal_init() does), or a negative errno with a message already logged.
  */
 int lab_eal_init(int argc, char **argv, const char *log_name);
+
+/*
+ * rte_pdump_uninit() if lab_eal_init() started the capture server, then
+ * rte_eal_cleanup(); failures are logged. Close the ports first.
+ * Returns rte_eal_cleanup()'s result.
+ */
+int lab_eal_cleanup(void);
 
 /* "primary" or "secondary", as the EAL decided (useful with --proc-type=auto). */
 const char *lab_proc_type_name(void);

@@ -39,7 +39,8 @@ static void
 fs_usage(const char *prog)
 {
 	printf("Usage: %s [EAL options] -- [--layouts LIST] [--op rmw|atomic] [--stride-sweep]\n"
-		"       [--iterations N] [--repeat R] [--csv FILE] [--json FILE]\n"
+		"       [--iterations N] [--repeat R] [--max-spread PCT] [--csv FILE]"
+		" [--json FILE]\n"
 		"  --layouts LIST   comma-separated: packed,padded,guard128,per_lcore,shared"
 		" (default: all)\n"
 		"  --op OP          rmw (volatile load+add+store, default)"
@@ -48,9 +49,11 @@ fs_usage(const char *prog)
 		"  --stride-sweep   also measure counters 8,16,32,64,128,256 bytes apart\n"
 		"  --iterations N   increments per lcore per run (default %u)\n"
 		"  --repeat R       timed runs per layout after a warm-up (default %u)\n"
+		"  --max-spread PCT a row whose middle runs spread more is measured again,\n"
+		"                   then marked NOISY (default %.0f)\n"
 		"  --csv FILE       also write the results as CSV\n"
 		"  --json FILE      also write the results as JSON\n",
-		prog, FS_ITERATIONS_DEFAULT, FS_REPEAT_DEFAULT);
+		prog, FS_ITERATIONS_DEFAULT, FS_REPEAT_DEFAULT, FS_SPREAD_DEFAULT);
 }
 
 static int
@@ -96,25 +99,28 @@ fs_config_defaults(struct fs_config *cfg)
 	cfg->op = FS_OP_RMW;
 	cfg->iterations = FS_ITERATIONS_DEFAULT;
 	cfg->repeat = FS_REPEAT_DEFAULT;
+	cfg->max_spread = FS_SPREAD_DEFAULT;
 }
 
 /* 0: run; 1: --help was printed, exit 0; -EINVAL: bad option, message logged. */
 static int
 fs_parse_args(int argc, char **argv, struct fs_config *cfg)
 {
-	enum { OPT_LAYOUTS = 256, OPT_OP, OPT_SWEEP, OPT_ITER, OPT_REPEAT, OPT_CSV, OPT_JSON,
-		OPT_HELP };
+	enum { OPT_LAYOUTS = 256, OPT_OP, OPT_SWEEP, OPT_ITER, OPT_REPEAT, OPT_SPREAD, OPT_CSV,
+		OPT_JSON, OPT_HELP };
 	static const struct option longopts[] = {
 		{ "layouts", required_argument, NULL, OPT_LAYOUTS },
 		{ "op", required_argument, NULL, OPT_OP },
 		{ "stride-sweep", no_argument, NULL, OPT_SWEEP },
 		{ "iterations", required_argument, NULL, OPT_ITER },
 		{ "repeat", required_argument, NULL, OPT_REPEAT },
+		{ "max-spread", required_argument, NULL, OPT_SPREAD },
 		{ "csv", required_argument, NULL, OPT_CSV },
 		{ "json", required_argument, NULL, OPT_JSON },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
+	uint64_t pct;
 	int opt;
 
 	fs_config_defaults(cfg);
@@ -140,13 +146,18 @@ fs_parse_args(int argc, char **argv, struct fs_config *cfg)
 			cfg->stride_sweep = true;
 			break;
 		case OPT_ITER:
-			if (lab_parse_u64("--iterations", optarg, 1, FS_ITERATIONS_MAX,
+			if (lab_parse_u64("--iterations", optarg, FS_SLICES, FS_ITERATIONS_MAX,
 					&cfg->iterations) < 0)
 				return -EINVAL;
 			break;
 		case OPT_REPEAT:
 			if (lab_parse_u64("--repeat", optarg, 1, FS_REPEAT_MAX, &cfg->repeat) < 0)
 				return -EINVAL;
+			break;
+		case OPT_SPREAD:
+			if (lab_parse_u64("--max-spread", optarg, 1, 1000, &pct) < 0)
+				return -EINVAL;
+			cfg->max_spread = pct;
 			break;
 		case OPT_CSV:
 			cfg->csv_path = optarg;
@@ -197,7 +208,8 @@ main(int argc, char **argv)
 	if (ret == 0) {
 		cfg.transfer_ns = -1;
 		if (rte_lcore_count() > 1)
-			ret = fs_measure_transfer(&cfg.transfer_ns, &cfg.transfer_lcore);
+			ret = fs_measure_transfer(FS_TRANSFER_ROUNDS, FS_PINGPONG_REPEAT,
+				&cfg.transfer_ns, &cfg.transfer_lcore);
 	}
 	if (ret == 0)
 		ret = fs_measure(&cfg, cases, nb_cases);

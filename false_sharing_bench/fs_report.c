@@ -39,7 +39,7 @@ fs_print_verdict(const struct fs_config *cfg, const struct fs_case *cases, unsig
 	const struct fs_case *padded = fs_find_case(cases, nb, FS_LAYOUT_PADDED, cfg->op, 0);
 	char label[32];
 	const char *where;
-	bool busy;
+	bool busy, noisy;
 
 	if (wrong == NULL)
 		wrong = fs_find_case(cases, nb, FS_LAYOUT_STRIDE, cfg->op, 8);
@@ -62,19 +62,60 @@ fs_print_verdict(const struct fs_config *cfg, const struct fs_case *cases, unsig
 	else
 		where = "ABOVE";
 	/* Most runs of either row disturbed: the ratio says more about the load. */
-	busy = wrong->clean_runs * 2 <= cfg->repeat ||
-		(padded != NULL && padded->clean_runs * 2 <= cfg->repeat);
+	busy = wrong->clean_runs * 2 <= wrong->nb_runs ||
+		(padded != NULL && padded->clean_runs * 2 <= padded->nb_runs);
+	/* Undisturbed but scattered: the ratio of two medians is as uncertain. */
+	noisy = !wrong->stable || (padded != NULL && !padded->stable);
 	printf("verdict: %s (false sharing) ran %.1fx slower than padded with op %s on %u "
-		"lcores: %s the course's 10-100x claim on this machine%s\n",
+		"lcores: %s the course's 10-100x claim on this machine%s%s\n",
 		label, wrong->slowdown, fs_op_names[cfg->op], rte_lcore_count(), where,
-		busy ? " (UNRELIABLE: most runs were disturbed, rerun on a quiet machine)" : "");
+		busy ? " (UNRELIABLE: most runs were disturbed, rerun on a quiet machine)" : "",
+		noisy && !busy ? " (NOISY: its runs or padded's spread more than --max-spread "
+		"or the vCPUs kept moving; compare with another run)" : "");
+}
+
+/* The row's status: ok, NOISY (spread above --max-spread), MOVED (runs missing). */
+static const char *
+fs_status(const struct fs_case *c)
+{
+	if (c->moved)
+		return "MOVED";
+	return c->stable ? "ok" : "NOISY";
+}
+
+/* The footer's account of how the runs were checked and what was run again. */
+static void
+fs_print_checks(const struct fs_config *cfg, const struct fs_case *cases, unsigned int nb)
+{
+	const struct fs_disturbed *d = &cfg->disturbed;
+	unsigned int reruns = 0, dirty = 0, i;
+
+	for (i = 0; i < nb; i++) {
+		reruns += cases[i].reruns;
+		dirty += cases[i].nb_runs - cases[i].clean_runs;
+	}
+	printf("# clean: runs most of whose slices had no writer preempted, stalled (TSC gap > "
+		"%u us) or robbed by the host (steal in /proc/stat%s), and >= %.0f%% overlap; "
+		"%u disturbed slices were run again (up to %u attempts; preempted %u, stalled "
+		"%u, steal %u, overlap %u)%s\n", FS_STALL_US,
+		cfg->steal_known ? "" : ": unreadable here", FS_MIN_OVERLAP * 100, reruns,
+		FS_MAX_ATTEMPTS, d->preempted, d->stalled,
+		d->stolen, d->apart, dirty ? ": rows with unclean runs measured a busy "
+		"machine, not the layout" : "");
+	printf("# spread: (max - min) / median of a row's runs without the fastest and "
+		"slowest %u%% (none below 10 runs); min..max above are of all runs\n",
+		FS_TRIM_PCT);
+	printf("# status: ok = spread <= %.0f%%; NOISY = more; MOVED = the host moved a vCPU "
+		"so often that runs are missing. While a row is not ok (and most runs were "
+		"clean), all rows are measured again, up to %u passes: %u made, pass %u shown "
+		"(the fewest rows not ok)\n",
+		cfg->max_spread, FS_MAX_PASSES, cfg->passes, cfg->kept_pass);
 }
 
 void
 fs_print_table(const struct fs_config *cfg, const struct fs_case *cases, unsigned int nb)
 {
 	char label[32], slowdown[16];
-	unsigned int reruns = 0, dirty = 0;
 	unsigned int lcore, i;
 
 	lab_print_platform(stdout);
@@ -83,19 +124,21 @@ fs_print_table(const struct fs_config *cfg, const struct fs_case *cases, unsigne
 		printf(" lcore %u on cpu %d%s", lcore, rte_lcore_to_cpu_id(lcore),
 			lcore == rte_get_main_lcore() ? " (main)," : ",");
 	printf(" all released by one start barrier\n");
-	printf("# method     : warm-up, then %" PRIu64 " runs of %" PRIu64
-		" increments per lcore per layout, TSC %.1f MHz\n",
-		cfg->repeat, cfg->iterations, rte_get_tsc_hz() / 1e6);
+	printf("# method     : warm-up, then %" PRIu64 " rounds of one run of %" PRIu64
+		" increments per lcore per layout, each run in %u slices taken in turn over the "
+		"layouts, TSC %.1f MHz\n", cfg->repeat, cfg->iterations / FS_SLICES * FS_SLICES,
+		FS_SLICES, rte_get_tsc_hz() / 1e6);
 	if (cfg->transfer_ns >= 0)
 		printf("# line moves : %.1f ns one way between lcore %u and lcore %u (ping-pong "
-			"of one line, best of %u): where the two cores sit\n", cfg->transfer_ns,
-			rte_get_main_lcore(), cfg->transfer_lcore, FS_PINGPONG_REPEAT);
-	printf("\n%-10s %-6s %6s %8s  %-24s %-24s %9s %9s %7s %5s\n", "layout", "op",
+			"of one line, best of %u): where the two cores sit; checked before every "
+			"round, the host moved a vCPU %u times\n", cfg->transfer_ns,
+			rte_get_main_lcore(), cfg->transfer_lcore, FS_PINGPONG_REPEAT, cfg->moves);
+	printf("\n%-10s %-6s %6s %8s  %-24s %-24s %9s %9s %7s %5s %6s %s\n", "layout", "op",
 		"lcores", "stride", "ns/op med [min..max]", "cycles/op med [min..max]",
-		"Mops/s", "vs padded", "overlap", "clean");
+		"Mops/s", "vs padded", "overlap", "clean", "spread", "status");
 	for (i = 0; i < nb; i++) {
 		const struct fs_case *c = &cases[i];
-		char ns[32], cyc[32], clean[16];
+		char ns[32], cyc[32], clean[16], spread[16];
 
 		fs_layout_label(c, label, sizeof(label));
 		snprintf(ns, sizeof(ns), "%.2f [%.2f..%.2f]", c->ns_med, c->ns_min, c->ns_max);
@@ -105,25 +148,21 @@ fs_print_table(const struct fs_config *cfg, const struct fs_case *cases, unsigne
 			snprintf(slowdown, sizeof(slowdown), "%.2fx", c->slowdown);
 		else
 			snprintf(slowdown, sizeof(slowdown), "-");
-		snprintf(clean, sizeof(clean), "%u/%" PRIu64, c->clean_runs, cfg->repeat);
-		printf("%-10s %-6s %6u %8u  %-24s %-24s %9.1f %9s %6.0f%% %5s\n", label,
+		snprintf(clean, sizeof(clean), "%u/%u", c->clean_runs, c->nb_runs);
+		if (c->spread >= 0)
+			snprintf(spread, sizeof(spread), "%.0f%%", c->spread);
+		else
+			snprintf(spread, sizeof(spread), "-");
+		printf("%-10s %-6s %6u %8u  %-24s %-24s %9.1f %9s %6.0f%% %5s %6s %s\n", label,
 			fs_op_names[c->op], rte_lcore_count(), c->stride, ns, cyc, c->mops_med,
-			slowdown, c->overlap_min * 100, clean);
+			slowdown, c->overlap_min * 100, clean, spread, fs_status(c));
 	}
-	printf("\n# every run's counters added up (%u rows x (1 warm-up + %" PRIu64 " runs))\n",
-		nb, cfg->repeat);
+	printf("\n# every run's counters added up\n");
 	printf("# ns/op: time one lcore spends per increment (mean over lcores, median over "
 		"runs); Mops/s: all lcores together\n");
 	printf("# overlap: worst share of a run during which all lcores were incrementing "
 		"at once (low = a writer was descheduled)\n");
-	for (i = 0; i < nb; i++) {
-		reruns += cases[i].reruns;
-		dirty += cfg->repeat - cases[i].clean_runs;
-	}
-	printf("# clean: runs with no writer preempted and >= %.0f%% overlap; %u disturbed runs "
-		"were run again (up to %u attempts)%s\n", FS_MIN_OVERLAP * 100, reruns,
-		FS_MAX_ATTEMPTS, dirty ? ": rows with unclean runs measured a busy machine, "
-		"not the layout" : "");
+	fs_print_checks(cfg, cases, nb);
 	if (cfg->layouts[FS_LAYOUT_SHARED])
 		printf("# shared: always an atomic add (a plain rmw of one counter by two "
 			"writers loses updates); compared with padded atomic\n");
@@ -133,13 +172,14 @@ fs_print_table(const struct fs_config *cfg, const struct fs_case *cases, unsigne
 }
 
 static void
-fs_write_csv(FILE *f, const struct fs_case *cases, unsigned int nb)
+fs_write_csv(FILE *f, const struct fs_config *cfg __rte_unused, const struct fs_case *cases,
+		unsigned int nb)
 {
 	unsigned int i;
 
 	fprintf(f, "layout,op,lcores,stride,ns_per_op_median,ns_per_op_min,ns_per_op_max,"
 		"cycles_per_op_median,cycles_per_op_min,cycles_per_op_max,mops,"
-		"slowdown_vs_padded\n");
+		"slowdown_vs_padded,runs,clean_runs,spread_pct,status\n");
 	for (i = 0; i < nb; i++) {
 		const struct fs_case *c = &cases[i];
 
@@ -148,14 +188,17 @@ fs_write_csv(FILE *f, const struct fs_case *cases, unsigned int nb)
 			c->stride, c->ns_med, c->ns_min, c->ns_max, c->cyc_med, c->cyc_min,
 			c->cyc_max, c->mops_med);
 		if (c->slowdown >= 0)
-			fprintf(f, "%.3f\n", c->slowdown);
-		else
-			fprintf(f, "\n");
+			fprintf(f, "%.3f", c->slowdown);
+		fprintf(f, ",%u,%u,", c->nb_runs, c->clean_runs);
+		if (c->spread >= 0)
+			fprintf(f, "%.1f", c->spread);
+		fprintf(f, ",%s\n", fs_status(c));
 	}
 }
 
 static void
-fs_write_json(FILE *f, const struct fs_case *cases, unsigned int nb)
+fs_write_json(FILE *f, const struct fs_config *cfg, const struct fs_case *cases,
+		unsigned int nb)
 {
 	unsigned int i;
 
@@ -171,11 +214,29 @@ fs_write_json(FILE *f, const struct fs_case *cases, unsigned int nb)
 			rte_lcore_count(), c->stride, c->ns_med, c->ns_min, c->ns_max, c->cyc_med,
 			c->cyc_min, c->cyc_max, c->mops_med);
 		if (c->slowdown >= 0)
-			fprintf(f, "%.3f}", c->slowdown);
+			fprintf(f, "%.3f", c->slowdown);
 		else
-			fprintf(f, "null}");
+			fprintf(f, "null");
+		fprintf(f, ",\n   \"runs\": %u, \"clean_runs\": %u, \"spread_pct\": ",
+			c->nb_runs, c->clean_runs);
+		if (c->spread >= 0)
+			fprintf(f, "%.1f", c->spread);
+		else
+			fprintf(f, "null");
+		fprintf(f, ", \"stable\": %s, \"status\": \"%s\"}",
+			c->stable ? "true" : "false", fs_status(c));
 	}
-	fprintf(f, "\n]}\n");
+	fprintf(f, "\n ],\n \"max_spread_pct\": %.1f, \"spread_trim_pct\": %u,"
+		" \"line_move_ns\": ", cfg->max_spread, FS_TRIM_PCT);
+	if (cfg->transfer_ns >= 0)
+		fprintf(f, "%.1f", cfg->transfer_ns);
+	else
+		fprintf(f, "null");
+	fprintf(f, ", \"vcpu_moves\": %u, \"passes\": %u, \"kept_pass\": %u,\n"
+		" \"disturbed\": {\"preempted\": %u, \"stalled\": %u,"
+		" \"steal\": %u, \"overlap\": %u}}\n", cfg->moves, cfg->passes, cfg->kept_pass,
+		cfg->disturbed.preempted,
+		cfg->disturbed.stalled, cfg->disturbed.stolen, cfg->disturbed.apart);
 }
 
 /*
@@ -184,8 +245,9 @@ fs_write_json(FILE *f, const struct fs_case *cases, unsigned int nb)
  */
 static int
 fs_write_output(const char *opt, const char *path,
-		void (*write_fn)(FILE *, const struct fs_case *, unsigned int),
-		const struct fs_case *cases, unsigned int nb)
+		void (*write_fn)(FILE *, const struct fs_config *, const struct fs_case *,
+			unsigned int),
+		const struct fs_config *cfg, const struct fs_case *cases, unsigned int nb)
 {
 	FILE *f = fopen(path, "w");
 	int err;
@@ -194,7 +256,7 @@ fs_write_output(const char *opt, const char *path,
 		LAB_LOG(ERR, "%s: cannot write '%s': %s", opt, path, strerror(errno));
 		return -EIO;
 	}
-	write_fn(f, cases, nb);
+	write_fn(f, cfg, cases, nb);
 	err = ferror(f);
 	if (fclose(f) != 0 || err) {
 		LAB_LOG(ERR, "%s: writing '%s' failed: %s", opt, path, strerror(errno));
@@ -214,10 +276,10 @@ fs_write_results(const struct fs_config *cfg, const struct fs_case *cases, unsig
 	int ret = 0;
 
 	if (cfg->csv_path != NULL &&
-	    fs_write_output("--csv", cfg->csv_path, fs_write_csv, cases, nb) < 0)
+	    fs_write_output("--csv", cfg->csv_path, fs_write_csv, cfg, cases, nb) < 0)
 		ret = -EIO;
 	if (cfg->json_path != NULL &&
-	    fs_write_output("--json", cfg->json_path, fs_write_json, cases, nb) < 0)
+	    fs_write_output("--json", cfg->json_path, fs_write_json, cfg, cases, nb) < 0)
 		ret = -EIO;
 	return ret;
 }

@@ -1,18 +1,20 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The measurement: every EAL lcore (the main one too) increments its own
- * counter N times, all released by one start barrier, in the row's layout.
- * A warm-up, then the timed repetitions, each run checked to add up and
- * run again while disturbed; then each row's median, min and max, and its
- * slowdown against padded. Also the ping-pong that times one line transfer.
+ * One run: every EAL lcore (the main one too) increments its own counter
+ * N times, all released by one start barrier, in the row's layout; the
+ * run is checked to add up and says how much it was disturbed (preempted,
+ * stalled, stolen, apart). Also the ping-pong that times one line transfer.
+ * fs_measure.c repeats them.
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <rte_common.h>
 #include <rte_cycles.h>
@@ -26,8 +28,12 @@
 
 #include "fs_bench.h"
 
-#define FS_WARMUP_MIN 10000
-#define FS_PINGPONG_ROUNDS 20000
+/* A ping-pong's time limit, and the turn that tells the worker to stop early. */
+#define FS_PINGPONG_MAX_MS 20
+#define FS_PINGPONG_STOP UINT64_MAX
+
+/* Increments between two TSC reads that look for gaps (stalls) in a writer's loop. */
+#define FS_CHUNK 4096
 
 /* What one run asks of every writer; read-only while the writers run. */
 struct fs_run {
@@ -45,6 +51,8 @@ struct fs_writer_result {
 	uint64_t count;            /* its counter's final value (per_lcore, shared) */
 	uintptr_t counter_addr;
 	long preempted;            /* involuntary context switches during the loop */
+	uint64_t max_chunk;        /* TSC cycles of its slowest chunk of FS_CHUNK increments */
+	uint64_t nb_chunks;
 } __rte_cache_aligned;
 
 /*
@@ -73,6 +81,7 @@ static struct {
 } __rte_cache_aligned fs_pingpong;
 
 static struct fs_writer_result fs_results[RTE_MAX_LCORE];
+static unsigned int fs_pingpong_rounds;
 static unsigned int fs_rank_of_lcore[RTE_MAX_LCORE];
 static unsigned int fs_lcore_of_rank[RTE_MAX_LCORE];
 
@@ -169,6 +178,36 @@ fs_set_running(const struct fs_run *run, unsigned int rank, int running)
 		RTE_PER_LCORE(fs_lcore_data).running = running;
 }
 
+/*
+ * The row's loop, FS_CHUNK increments at a time with a TSC read between
+ * chunks: a chunk far slower than the others means the vCPU did not run
+ * for a while (the host ran something else on its CPU, or the guest took
+ * a long interrupt). The loops themselves stay what the guide shows; a
+ * TSC read (some 30 cycles) per 4096 increments (at least ~2800 cycles)
+ * costs about 1% of the fastest of them.
+ */
+static void
+fs_chunked_loop(const struct fs_run *run, uint64_t *counter, struct fs_writer_result *res)
+{
+	uint64_t left = run->iterations, prev = rte_rdtsc(), now;
+
+	res->max_chunk = 0;
+	res->nb_chunks = 0;
+	while (left > 0) {
+		uint64_t n = RTE_MIN(left, (uint64_t)FS_CHUNK);
+
+		if (run->op == FS_OP_ATOMIC)
+			fs_loop_atomic(counter, n);
+		else
+			fs_loop_rmw(counter, n);
+		left -= n;
+		now = rte_rdtsc();
+		res->max_chunk = RTE_MAX(res->max_chunk, now - prev);
+		res->nb_chunks++;
+		prev = now;
+	}
+}
+
 /* Runs on every lcore, the main one included (CALL_MAIN). */
 static int
 fs_writer(void *arg)
@@ -197,10 +236,7 @@ fs_writer(void *arg)
 		rte_pause();
 
 	start = fs_tsc_start();
-	if (run->op == FS_OP_ATOMIC)
-		fs_loop_atomic(counter, run->iterations);
-	else
-		fs_loop_rmw(counter, run->iterations);
+	fs_chunked_loop(run, counter, res);
 	end = fs_tsc_end();
 
 	if (before.ru_nivcsw < 0 || getrusage(RUSAGE_THREAD, &after) < 0)
@@ -215,37 +251,23 @@ fs_writer(void *arg)
 	return 0;
 }
 
-static int
-fs_cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double
-fs_median(const double *v, unsigned int n)
-{
-	double sorted[FS_REPEAT_MAX];
-
-	memcpy(sorted, v, n * sizeof(*v));
-	qsort(sorted, n, sizeof(*sorted), fs_cmp_double);
-	return n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-}
-
 /*
  * The worker's half of the ping-pong: turn 1 says it is awake (so its
- * wake-up is not timed), then it answers every even turn with the next.
+ * wake-up is not timed), then it answers every even turn with the next,
+ * until the main lcore's rounds are done or it says FS_PINGPONG_STOP.
  */
 static int
 fs_pong(void *arg __rte_unused)
 {
-	uint64_t i;
+	uint64_t i, turn;
 
 	__atomic_store_n(&fs_pingpong.turn, 1, __ATOMIC_RELEASE);
-	for (i = 1; i <= FS_PINGPONG_ROUNDS; i++) {
-		while (__atomic_load_n(&fs_pingpong.turn, __ATOMIC_ACQUIRE) != 2 * i)
+	for (i = 1; i <= fs_pingpong_rounds; i++) {
+		while ((turn = __atomic_load_n(&fs_pingpong.turn, __ATOMIC_ACQUIRE)) != 2 * i) {
+			if (turn == FS_PINGPONG_STOP)
+				return 0;
 			rte_pause();
+		}
 		__atomic_store_n(&fs_pingpong.turn, 2 * i + 1, __ATOMIC_RELEASE);
 	}
 	return 0;
@@ -257,19 +279,27 @@ fs_pong(void *arg __rte_unused)
  * cannot be batched, unlike the benchmark's increments. It tells where
  * the two cores sit: a few ns for SMT siblings, tens within one L3, about
  * 100 ns or more across L3 complexes or sockets. Returns ns one way
- * (the fastest of FS_PINGPONG_REPEAT: noise only ever adds time) and the
- * worker's lcore, or a negative errno.
+ * (the fastest of repeat ping-pongs of rounds turns: noise only ever adds
+ * time) and the worker's lcore, or a negative errno. A ping-pong stops
+ * after FS_PINGPONG_MAX_MS with the turns made so far: on a loaded machine
+ * the other thread may not run for milliseconds at a time, and each turn
+ * would wait for it.
  */
 int
-fs_measure_transfer(double *ns_one_way, unsigned int *worker_lcore)
+fs_measure_transfer(unsigned int rounds, unsigned int repeat, double *ns_one_way,
+		unsigned int *worker_lcore)
 {
+	uint64_t budget = rte_get_tsc_hz() / 1000 * FS_PINGPONG_MAX_MS;
 	unsigned int worker = rte_get_next_lcore(-1, 1, 0);
-	double samples[FS_PINGPONG_REPEAT];
 	unsigned int r;
 	uint64_t i, start;
 	int ret;
 
-	for (r = 0; r < FS_PINGPONG_REPEAT; r++) {
+	fs_pingpong_rounds = rounds;
+	*ns_one_way = -1;
+	for (r = 0; r < repeat; r++) {
+		double ns;
+
 		__atomic_store_n(&fs_pingpong.turn, 0, __ATOMIC_RELEASE);
 		ret = rte_eal_remote_launch(fs_pong, NULL, worker);
 		if (ret < 0) {
@@ -280,13 +310,21 @@ fs_measure_transfer(double *ns_one_way, unsigned int *worker_lcore)
 		while (__atomic_load_n(&fs_pingpong.turn, __ATOMIC_ACQUIRE) != 1)
 			rte_pause();
 		start = fs_tsc_start();
-		for (i = 1; i <= FS_PINGPONG_ROUNDS; i++) {
+		for (i = 1; i <= rounds; i++) {
 			__atomic_store_n(&fs_pingpong.turn, 2 * i, __ATOMIC_RELEASE);
 			while (__atomic_load_n(&fs_pingpong.turn, __ATOMIC_ACQUIRE) != 2 * i + 1)
 				rte_pause();
+			/* Between turns, so the worker is waiting for the next one. */
+			if (i % 64 == 0 && rte_rdtsc() - start > budget) {
+				__atomic_store_n(&fs_pingpong.turn, FS_PINGPONG_STOP,
+					__ATOMIC_RELEASE);
+				break;
+			}
 		}
-		samples[r] = (double)(fs_tsc_end() - start) * 1e9 / rte_get_tsc_hz() /
-			FS_PINGPONG_ROUNDS / 2;
+		ns = (double)(fs_tsc_end() - start) * 1e9 / rte_get_tsc_hz() /
+			RTE_MIN(i, (uint64_t)rounds) / 2;
+		if (*ns_one_way < 0 || ns < *ns_one_way)
+			*ns_one_way = ns;
 		ret = rte_eal_wait_lcore(worker);
 		if (ret < 0) {
 			LAB_LOG(ERR, "ping-pong: lcore %u failed: %s", worker, strerror(-ret));
@@ -294,9 +332,6 @@ fs_measure_transfer(double *ns_one_way, unsigned int *worker_lcore)
 		}
 	}
 	*worker_lcore = worker;
-	*ns_one_way = samples[0];
-	for (r = 1; r < FS_PINGPONG_REPEAT; r++)
-		*ns_one_way = RTE_MIN(*ns_one_way, samples[r]);
 	return 0;
 }
 
@@ -362,14 +397,106 @@ fs_check_counts(const struct fs_run *run, const char *what)
 	return 0;
 }
 
+/* The writers' CPUs, for their steal time; filled by fs_run_init(). */
+static int fs_writer_cpu[RTE_MAX_LCORE];
+
+/*
+ * Steal time of the writers' CPUs, in ms: the time the host ran something
+ * else while a vCPU wanted to run (the 8th figure of each cpuN line of
+ * /proc/stat, in USER_HZ ticks: 10 ms steps, so it only shows long
+ * stalls). -1 when it cannot be read.
+ */
+static double
+fs_read_steal_ms(unsigned int nb_writers)
+{
+	unsigned long long v[8];
+	double ms = 0;
+	char line[512];
+	unsigned int rank, found = 0;
+	FILE *f = fopen("/proc/stat", "r");
+	int cpu;
+
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (sscanf(line, "cpu%d %llu %llu %llu %llu %llu %llu %llu %llu", &cpu, &v[0],
+				&v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) != 9)
+			continue;
+		for (rank = 0; rank < nb_writers; rank++)
+			if (fs_writer_cpu[rank] == cpu) {
+				ms += v[7] * 1000.0 / sysconf(_SC_CLK_TCK);
+				found++;
+			}
+	}
+	fclose(f);
+	return found == nb_writers ? ms : -1;
+}
+
+/*
+ * The writers' ranks: the main lcore is rank 0, so -l 0-1 puts lcores 0
+ * and 1 side by side. Also tells whether steal time can be read.
+ */
+void
+fs_run_init(struct fs_config *cfg)
+{
+	unsigned int lcore, rank = 0;
+
+	fs_rank_of_lcore[rte_get_main_lcore()] = rank;
+	fs_writer_cpu[rank] = lab_lcore_cpu(rte_get_main_lcore());
+	fs_lcore_of_rank[rank++] = rte_get_main_lcore();
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		fs_rank_of_lcore[lcore] = rank;
+		fs_writer_cpu[rank] = lab_lcore_cpu(lcore);
+		fs_lcore_of_rank[rank++] = lcore;
+	}
+	cfg->steal_known = fs_read_steal_ms(rank) >= 0;
+}
+
+/* What the writers reported, as the run's figures (see struct fs_sample). */
+static void
+fs_collect(const struct fs_run *run, double steal_before, struct fs_sample *s)
+{
+	uint64_t first_start = UINT64_MAX, last_start = 0, first_end = UINT64_MAX, last_end = 0;
+	double cycles_sum = 0, steal_after = fs_read_steal_ms(run->nb_writers);
+	unsigned int rank;
+
+	s->preempted = 0;
+	s->stall_us = 0;
+	for (rank = 0; rank < run->nb_writers; rank++) {
+		const struct fs_writer_result *res = &fs_results[rank];
+		double cycles = (double)(res->end_tsc - res->start_tsc);
+
+		s->preempted += res->preempted;
+		/* How much longer the slowest chunk took than the writer's mean one. */
+		s->stall_us = RTE_MAX(s->stall_us, ((double)res->max_chunk -
+			cycles / res->nb_chunks) * 1e6 / rte_get_tsc_hz());
+		cycles_sum += cycles / run->iterations;
+		first_start = RTE_MIN(first_start, res->start_tsc);
+		last_start = RTE_MAX(last_start, res->start_tsc);
+		first_end = RTE_MIN(first_end, res->end_tsc);
+		last_end = RTE_MAX(last_end, res->end_tsc);
+	}
+	s->cycles_per_op = cycles_sum / run->nb_writers;
+	s->mops = (double)run->iterations * run->nb_writers /
+		((double)(last_end - first_start) / rte_get_tsc_hz()) / 1e6;
+	/*
+	 * A writer descheduled by the host (or by a busy neighbour) runs alone
+	 * for a while and shares nothing: report how much the loops overlapped.
+	 */
+	s->overlap = first_end > last_start ?
+		(double)(first_end - last_start) / (double)(last_end - first_start) : 0.0;
+	s->steal_ms = steal_before >= 0 && steal_after >= 0 ? steal_after - steal_before : -1;
+	s->distance = run->nb_writers > 1 ? (uint64_t)RTE_MAX(fs_results[0].counter_addr,
+		fs_results[1].counter_addr) - RTE_MIN(fs_results[0].counter_addr,
+		fs_results[1].counter_addr) : 0;
+}
+
 /*
  * One run: launch a writer on every lcore, wait, check the counters.
- * Returns 0 and the run's mean cycles per increment, Mops/s and the share
- * of the run during which every writer was running, or -errno.
+ * Returns 0 and the run's figures in *s, or -errno.
  */
-static int
-fs_run_once(const struct fs_case *c, uint64_t iterations, double *cycles_per_op,
-		double *mops, double *overlap, long *preempted)
+int
+fs_run_once(const struct fs_case *c, uint64_t iterations, struct fs_sample *s)
 {
 	struct fs_run run = {
 		.layout = c->layout,
@@ -378,16 +505,15 @@ fs_run_once(const struct fs_case *c, uint64_t iterations, double *cycles_per_op,
 		.iterations = iterations,
 		.nb_writers = rte_lcore_count(),
 	};
-	uint64_t first_start = UINT64_MAX, last_start = 0, first_end = UINT64_MAX, last_end = 0;
-	double cycles_sum = 0;
+	double steal_before;
 	char what[80];
-	unsigned int rank;
 	int ret;
 
 	snprintf(what, sizeof(what), "layout %s stride %u op %s", fs_layout_names[c->layout],
 		c->stride, fs_op_names[c->op]);
 	fs_zero_counters(&run);
 	__atomic_store_n(&fs_barrier.arrived, 0, __ATOMIC_RELEASE);
+	steal_before = fs_read_steal_ms(run.nb_writers);
 
 	ret = rte_eal_mp_remote_launch(fs_writer, &run, CALL_MAIN);
 	if (ret < 0) {
@@ -400,148 +526,6 @@ fs_run_once(const struct fs_case *c, uint64_t iterations, double *cycles_per_op,
 	ret = fs_check_counts(&run, what);
 	if (ret < 0)
 		return ret;
-
-	*preempted = 0;
-	for (rank = 0; rank < run.nb_writers; rank++) {
-		const struct fs_writer_result *res = &fs_results[rank];
-
-		*preempted += res->preempted;
-		cycles_sum += (double)(res->end_tsc - res->start_tsc) / iterations;
-		first_start = RTE_MIN(first_start, res->start_tsc);
-		last_start = RTE_MAX(last_start, res->start_tsc);
-		first_end = RTE_MIN(first_end, res->end_tsc);
-		last_end = RTE_MAX(last_end, res->end_tsc);
-	}
-	*cycles_per_op = cycles_sum / run.nb_writers;
-	*mops = (double)iterations * run.nb_writers /
-		((double)(last_end - first_start) / rte_get_tsc_hz()) / 1e6;
-	/*
-	 * A writer descheduled by the host (or by a busy neighbour) runs alone
-	 * for a while and shares nothing: report how much the loops overlapped.
-	 */
-	*overlap = first_end > last_start ?
-		(double)(first_end - last_start) / (double)(last_end - first_start) : 0.0;
-	return 0;
-}
-
-static void
-fs_summarise(struct fs_case *c, unsigned int reps)
-{
-	double ns_per_cycle = 1e9 / rte_get_tsc_hz();
-	unsigned int i;
-
-	c->cyc_med = fs_median(c->cycles_per_op, reps);
-	c->cyc_min = c->cyc_max = c->cycles_per_op[0];
-	c->overlap_min = c->overlap[0];
-	for (i = 1; i < reps; i++) {
-		c->cyc_min = RTE_MIN(c->cyc_min, c->cycles_per_op[i]);
-		c->cyc_max = RTE_MAX(c->cyc_max, c->cycles_per_op[i]);
-		c->overlap_min = RTE_MIN(c->overlap_min, c->overlap[i]);
-	}
-	c->ns_med = c->cyc_med * ns_per_cycle;
-	c->ns_min = c->cyc_min * ns_per_cycle;
-	c->ns_max = c->cyc_max * ns_per_cycle;
-	c->mops_med = fs_median(c->mops, reps);
-}
-
-static void
-fs_map_ranks(void)
-{
-	unsigned int lcore, rank = 0;
-
-	/* The main lcore is rank 0, so -l 0-1 puts lcores 0 and 1 side by side. */
-	fs_rank_of_lcore[rte_get_main_lcore()] = rank;
-	fs_lcore_of_rank[rank++] = rte_get_main_lcore();
-	RTE_LCORE_FOREACH_WORKER(lcore) {
-		fs_rank_of_lcore[lcore] = rank;
-		fs_lcore_of_rank[rank++] = lcore;
-	}
-}
-
-/*
- * One timed run of a row, repeated while it was disturbed (a writer
- * preempted, or the writers not running at the same time); keeps the
- * least disturbed attempt: unpreempted first, then the best overlap.
- */
-static int
-fs_run_checked(struct fs_case *c, uint64_t iterations, unsigned int rep)
-{
-	double cyc, mops, overlap, best = -1;
-	unsigned int attempt;
-	long preempted;
-	int ret;
-
-	for (attempt = 0; attempt < FS_MAX_ATTEMPTS; attempt++) {
-		double score;
-
-		ret = fs_run_once(c, iterations, &cyc, &mops, &overlap, &preempted);
-		if (ret < 0)
-			return ret;
-		score = (preempted == 0 ? 2 : 0) + overlap;
-		if (score > best) {
-			best = score;
-			c->cycles_per_op[rep] = cyc;
-			c->mops[rep] = mops;
-			c->overlap[rep] = overlap;
-		}
-		if ((preempted == 0 && overlap >= FS_MIN_OVERLAP) || lab_force_quit)
-			break;
-		c->reruns++;
-	}
-	if (best >= 2 + FS_MIN_OVERLAP)
-		c->clean_runs++;
-	return 0;
-}
-
-/*
- * Warm-up (page faults, frequency ramp, first line transfers) once for
- * every row, then the timed repetitions round-robin over the rows, so that
- * a burst of noise from other processes spreads over all rows instead of
- * spoiling one.
- */
-int
-fs_measure(const struct fs_config *cfg, struct fs_case *cases, unsigned int nb)
-{
-	uint64_t warmup = RTE_MAX(cfg->iterations / 10, (uint64_t)FS_WARMUP_MIN);
-	double cyc, mops, overlap;
-	unsigned int i, rep;
-	long preempted;
-	int ret;
-
-	fs_map_ranks();
-	for (i = 0; i < nb; i++) {
-		ret = fs_run_once(&cases[i], warmup, &cyc, &mops, &overlap, &preempted);
-		if (ret < 0)
-			return ret;
-		/* TLS sits wherever each thread's static TLS block was put. */
-		if (cases[i].layout == FS_LAYOUT_PER_LCORE && rte_lcore_count() > 1) {
-			uintptr_t a = fs_results[0].counter_addr, b = fs_results[1].counter_addr;
-
-			cases[i].stride = a > b ? a - b : b - a;
-		}
-	}
-	for (rep = 0; rep < cfg->repeat; rep++) {
-		for (i = 0; i < nb; i++) {
-			ret = fs_run_checked(&cases[i], cfg->iterations, rep);
-			if (ret < 0)
-				return ret;
-		}
-		if (lab_force_quit) {
-			LAB_LOG(ERR, "interrupted after %u of %" PRIu64 " repetitions",
-				rep + 1, cfg->repeat);
-			return -EINTR;
-		}
-	}
-	for (i = 0; i < nb; i++)
-		fs_summarise(&cases[i], cfg->repeat);
-	for (i = 0; i < nb; i++) {
-		const struct fs_case *ref = fs_find_case(cases, nb, FS_LAYOUT_PADDED,
-			cases[i].op, 0);
-
-		if (ref != NULL && ref->ns_med > 0)
-			cases[i].slowdown = cases[i].ns_med / ref->ns_med;
-		else
-			cases[i].slowdown = -1;
-	}
+	fs_collect(&run, steal_before, s);
 	return 0;
 }

@@ -222,6 +222,7 @@ create_info(int socket)
 	info->nb_txq = port_conf.nb_txq;
 	info->ring_size = rte_ring_get_capacity(rings[0]);
 	info->nb_mbufs = opts.nb_mbufs;
+	snprintf(info->pool_ops, sizeof(info->pool_ops), "%s", lab_mempool_ops_name(pool));
 	for (role = 0; role < LAB8_ROLE_MAX; role++) {
 		info->role_queue_first[role] = UINT16_MAX;
 		info->role_queue_last[role] = 0;
@@ -513,7 +514,7 @@ main(int argc, char **argv)
 			"prefix. Start secondaries with lab8_secondary, or pick another "
 			"--file-prefix.",
 			lab_file_prefix());
-		rte_eal_cleanup();
+		lab_eal_cleanup();
 		return 1;
 	}
 	if (parse_args(argc, argv) < 0)
@@ -558,13 +559,13 @@ main(int argc, char **argv)
 		lab8_rules_fini();
 	lab_port_close(opts.port_id);
 	rte_hash_free(flow_table);
-	rte_eal_cleanup();
+	lab_eal_cleanup();
 	return 0;
 
 fail_port:
 	lab_port_close(opts.port_id);
 fail:
 	rte_hash_free(flow_table);
-	rte_eal_cleanup();
+	lab_eal_cleanup();
 	return 1;
 }

@@ -33,6 +33,7 @@
 #include "lab_compat.h"
 #include "lab_eal.h"
 #include "lab_log.h"
+#include "lab_mempool.h"
 #include "lab_opts.h"
 #include "lab_pkt.h"
 #include "lab8_policy.h"
@@ -398,6 +399,10 @@ attach(void)
 		lab_report_missing("mempool", LAB8_MBUF_POOL);
 		return -ENOENT;
 	}
+	/* The pool holds an index into each process's handler table: same name here? */
+	ret = lab_mempool_ops_check(pool, info->pool_ops);
+	if (ret < 0)
+		return ret;
 	if (opts.direct) {
 		ret = check_queues();
 		if (ret < 0)

@@ -29,6 +29,7 @@
 
 #include <rte_common.h>
 #include <rte_lcore.h>
+#include <rte_mempool.h>
 
 /* Names of the shared objects, as in the course text. */
 #define LAB8_MBUF_POOL       "MBUF_POOL"
@@ -54,7 +55,7 @@
 
 /* "LAB8" and a layout version: a secondary built from another layout refuses. */
 #define LAB8_INFO_MAGIC      0x4c414238u
-#define LAB8_INFO_VERSION    3u
+#define LAB8_INFO_VERSION    4u
 
 #define LAB8_BURST           32
 #define LAB8_MAX_QUEUES      16
@@ -168,6 +169,11 @@ struct lab8_info {
 	uint32_t ring_size;
 	uint32_t nb_mbufs;
 	uint64_t primary_lcores[LAB8_LCORE_WORDS];
+	/*
+	 * MBUF_POOL's handler by name, as the primary's table resolves the
+	 * pool's ops_index: a secondary whose table resolves it otherwise refuses.
+	 */
+	char pool_ops[RTE_MEMPOOL_OPS_NAMESIZE];
 
 	/* Heartbeat line: the primary bumps it every LAB8_HEARTBEAT_MS. */
 	uint64_t heartbeat __rte_cache_aligned;

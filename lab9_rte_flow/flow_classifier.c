@@ -463,8 +463,6 @@ out_rules:
 out:
 	if (port_started)
 		lab_port_close(port_id);
-	ret = rte_eal_cleanup();
-	if (ret < 0)
-		LAB_LOG(WARNING, "EAL cleanup failed: %s", strerror(-ret));
+	lab_eal_cleanup();
 	return status;
 }

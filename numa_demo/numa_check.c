@@ -422,8 +422,6 @@ main(int argc, char **argv)
 out:
 	if (placed)
 		numa_placement_release(&topo);
-	ret = rte_eal_cleanup();
-	if (ret < 0)
-		LAB_LOG(WARNING, "rte_eal_cleanup failed: %s", strerror(-ret));
+	lab_eal_cleanup();
 	return rc;
 }

@@ -15,8 +15,10 @@ afterwards, even when the test fails or is killed by meson's timeout.
 """
 
 import atexit
+import collections
 import glob
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -71,6 +73,80 @@ def gen_traffic(t, args, timeout=120):
         elif key == "total":
             counts["total"] = int(value)
     return counts
+
+
+# DPDK's capture tools are secondaries. dpdk-dumpcap builds its own EAL
+# arguments, with no --no-pci: it would scan the machine's own PCI NIC. A mount
+# namespace with an empty /sys/bus/pci/devices shows it none; /sys is made
+# private first, so the empty folder never shows outside (unshare's own
+# --propagation private fails in the DPDK 24.11 root, whose / is no mount
+# point). stdbuf: their progress lines are printf()s, which a pipe or file
+# would otherwise hold back.
+_CAPTURE_TOOL = ["unshare", "--mount", "--propagation", "unchanged", "sh", "-c",
+                 "mount --make-rprivate /sys && mount -t tmpfs none /sys/bus/pci/devices && "
+                 'exec "$@"', "sh", "stdbuf", "-oL"]
+
+
+def dumpcap(t, prefix, out, cpu, args=()):
+    """dpdk-dumpcap --file-prefix=PREFIX -i 0 -w OUT, started; wait for 'Packets captured:'.
+
+    cpu: the CPU it runs on, hence its lcore id (the EAL takes lcore ids from
+    the CPU affinity): never one whose lcore id polls the port, since the
+    poller fills dumpcap's pool with that id's mempool cache slot.
+    """
+    argv = _CAPTURE_TOOL + ["taskset", "-c", str(cpu), "dpdk-dumpcap",
+                            f"--file-prefix={prefix}", "-i", "0", "-w", out] + list(args)
+    return DpdkProcess(t, argv)
+
+
+def _unlink(path):
+    if os.path.exists(path):
+        os.unlink(path)
+
+
+def pdump_file(name):
+    """A path for dpdk-pdump's rx-dev=: it truncates paths to 63 characters, silently."""
+    path = f"/tmp/lt_{name}_{os.getpid()}.pcap"
+    atexit.register(_unlink, path)
+    return path
+
+
+def pdump(t, eal_args, spec):
+    """dpdk-pdump EAL-ARGS -- --pdump SPEC, started; wait for 'capture for'.
+
+    Give it --no-pci and an lcore id that polls none of the port's queues (see dumpcap()).
+    """
+    return DpdkProcess(t, _CAPTURE_TOOL + ["dpdk-pdump"] + list(eal_args) +
+                       ["--", "--pdump", spec])
+
+
+def capture_stats(output):
+    """(received, dropped) from dpdk-dumpcap's last line, or None."""
+    m = re.search(r"Packets received/dropped on interface '[^']+': (\d+)/(\d+)", output)
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def read_frames(path):
+    """Every frame of a pcap or pcapng file, as bytes (Scapy reads both)."""
+    from scapy.utils import rdpcap  # slow to import: only where a test reads a capture
+    return [bytes(p) for p in rdpcap(path)]
+
+
+def check_capture(t, what, sent, captured):
+    """Every frame sent is in the capture exactly once, byte for byte.
+
+    Frames nobody sent (the kernel's own) are named in the detail, not failed.
+    """
+    want = collections.Counter(sent)
+    got = collections.Counter(captured)
+    missing = sum((want - got).values())
+    dupes = sum((got - want)[f] for f in want)
+    extra = [f for f in got if f not in want]
+    t.check(missing == 0 and dupes == 0,
+            f"{what}: all {len(sent)} frames sent are captured once each, byte for byte",
+            f"{missing} missing, {dupes} duplicated, {len(captured)} captured, "
+            f"{len(extra)} frame(s) not sent by the test (first: {extra[:1]})")
+    return len(extra)
 
 
 def hugetlbfs_mounts():

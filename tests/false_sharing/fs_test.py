@@ -9,8 +9,9 @@ import os
 
 LAYOUTS = ["packed", "padded", "guard128", "per_lcore", "shared"]
 STRIDES = [8, 16, 32, 64, 128, 256]
-# Short runs: the tests check counting and output, never speed.
-QUICK = ["--iterations", "20000", "--repeat", "2"]
+# Short runs: the tests check counting and output, never speed. Runs this
+# short always spread widely; a --max-spread that wide keeps them to one pass.
+QUICK = ["--iterations", "20000", "--repeat", "2", "--max-spread", "1000"]
 
 
 def require_two_cpus(t):
@@ -32,7 +33,7 @@ def run_bench(t, app, lcores="0-1", tag="", timeout=60):
 
 
 def table_rows(output):
-    """The table's rows as dicts: layout label, op, lcores, stride."""
+    """The table's rows as dicts: layout label, op, lcores, stride, spread, status."""
     rows, in_table = [], False
     for line in output.splitlines():
         if line.startswith("layout "):
@@ -43,7 +44,7 @@ def table_rows(output):
                 break
             f = line.split()
             rows.append({"layout": f[0], "op": f[1], "lcores": int(f[2]),
-                         "stride": int(f[3])})
+                         "stride": int(f[3]), "spread": f[-2], "status": f[-1]})
     return rows
 
 

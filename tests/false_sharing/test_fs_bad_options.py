@@ -22,6 +22,10 @@ cases = [
     (["--repeat", "0"], "--repeat", None),
     (["--repeat", "-3"], "--repeat", None),
     (["--op", "cas"], "--op", "cas"),
+    (["--iterations", "9"], "--iterations", "'9'"),
+    (["--max-spread", "0"], "--max-spread", "'0'"),
+    (["--max-spread", "1001"], "--max-spread", None),
+    (["--max-spread", "x"], "--max-spread", "'x'"),
     (["--csv", missing_dir + ".csv"], "--csv", "no-such-dir"),
     (["--json", missing_dir + ".json"], "--json", "no-such-dir"),
     (["--frobnicate"], "--frobnicate", None),
@@ -57,7 +61,8 @@ for path in (keep_csv, keep_json):
         t.check(f.read() == "precious\n", f"{os.path.basename(path)} left untouched")
 
 rc, out = run_bench(t, ["--help"], tag="help")
-t.check(rc == 0 and "--stride-sweep" in out and "--iterations" in out,
+t.check(rc == 0 and "--stride-sweep" in out and "--iterations" in out and
+        "--max-spread" in out,
         "--help prints the options and exits 0", f"exit code {rc}")
 
 t.done()
