@@ -48,6 +48,7 @@
 #include "flow_lab.h"
 #include "lab8_policy.h"
 #include "lab8_primary.h"
+#include "lab8_primary_stage.h"
 #include "lab8_shared.h"
 
 #define LAB8_DEFAULT_RXQ     4
@@ -353,9 +354,11 @@ free_done(unsigned int max_bursts)
 			unsigned int n = rte_ring_sc_dequeue_burst(done_rings[r], (void **)pkts,
 				LAB8_BURST, NULL);
 
+			LAB8_STAGE_MARK(LAB8_STAGE_DEQUEUE, n);
 			if (n == 0)
 				break;
 			rte_pktmbuf_free_bulk(pkts, n);
+			LAB8_STAGE_MARK(LAB8_STAGE_FREE, n);
 			total += n;
 			if (n < LAB8_BURST)
 				break;
@@ -375,9 +378,11 @@ enqueue_role(unsigned int role, struct rte_mbuf **pkts, uint16_t n)
 		return;
 	sent = rte_ring_sp_enqueue_burst(rings[role], (void **)pkts, n, NULL);
 	pc->enqueued[role] += sent;
+	LAB8_STAGE_MARK(LAB8_STAGE_ENQUEUE, n);
 	if (unlikely(sent < n)) {
 		rte_pktmbuf_free_bulk(&pkts[sent], n - sent);
 		pc->ring_full_drops[role] += n - sent;
+		LAB8_STAGE_MARK(LAB8_STAGE_DROP, n - sent);
 	}
 }
 
@@ -390,6 +395,7 @@ enqueue_by_rules(struct rte_mbuf **pkts, uint16_t n)
 	unsigned int role;
 
 	lab8_rules_classify(&primary, pkts, n, by_role, nb);
+	LAB8_STAGE_MARK(LAB8_STAGE_CLASSIFY, n);
 	for (role = 0; role < LAB8_ROLE_MAX; role++)
 		enqueue_role(role, by_role[role], nb[role]);
 }
@@ -412,14 +418,17 @@ rx_loop(void)
 	for (q = 0; q < primary.nb_rxq; q++)
 		queue_role[q] = (uint8_t)lab8_queue_role(q, primary.nb_rxq);
 
+	LAB8_STAGE_START();
 	while (!lab_force_quit) {
 		uint16_t i;
 
+		LAB8_STAGE_MARK(LAB8_STAGE_OTHER, 0);
 		for (i = 0; i < primary.nb_polled; i++) {
 			uint16_t qid = primary.polled[i];
 			uint16_t n;
 
 			n = rte_eth_rx_burst(opts.port_id, qid, pkts, LAB8_BURST);
+			LAB8_STAGE_MARK(LAB8_STAGE_RX, n);
 			if (n == 0)
 				continue;
 			pc->rx[qid] += n;
@@ -449,6 +458,7 @@ rx_loop(void)
 			lab8_print_status(&primary);
 		}
 	}
+	LAB8_STAGE_PRINT(pc->rx, primary.nb_rxq);
 }
 
 /* Tells the secondaries to let go and gives them a moment to do so. */
