@@ -312,11 +312,7 @@ plan_port(void)
 	return 0;
 }
 
-/*
- * Full rings, filled rx descriptors and a few processes' caches must still
- * leave mbufs to receive into: then a full ring means drops, never an
- * empty pool that stalls the port.
- */
+/* Full rings, rx descriptors and caches must leave mbufs to receive into: drops, no stall. */
 static int
 check_pool_size(void)
 {
@@ -340,13 +336,10 @@ check_pool_size(void)
 }
 
 /*
- * Frees n mbufs of this process's bursts. A plain one (lab8_mbuf_plain())
- * needs only rte_mempool_put_bulk(), which is where rte_pktmbuf_free_bulk()
- * ends for it: skipping the header's second cache line (next) saves a miss
- * on mbufs that sat in a ring (docs/lab8.md, "Where the time goes").
- * handed_back: the entries come from a done ring, where the secondary
- * checked each one and marked the others LAB8_DONE_SLOW; else each header
- * is checked here (just received: its first line is in this cache).
+ * Plain mbufs (lab8_mbuf_plain()) go back with rte_mempool_put_bulk(), headers
+ * untouched: cold ones cost a miss each (docs/lab8.md, "Where the time goes").
+ * handed_back: from a done ring, the secondary checked them (LAB8_DONE_SLOW);
+ * else just received here, checked here.
  */
 static void
 free_burst(struct rte_mbuf **pkts, unsigned int n, bool handed_back)
@@ -356,9 +349,8 @@ free_burst(struct rte_mbuf **pkts, unsigned int n, bool handed_back)
 	for (i = 0; i < n; i++) {
 		uintptr_t v = (uintptr_t)pkts[i];
 		struct rte_mbuf *m = (struct rte_mbuf *)(v & ~LAB8_DONE_SLOW);
-		bool slow = handed_back ? (v & LAB8_DONE_SLOW) != 0 : !lab8_mbuf_plain(m, pool);
 
-		if (unlikely(slow))
+		if (unlikely(handed_back ? (v & LAB8_DONE_SLOW) != 0 : !lab8_mbuf_plain(m, pool)))
 			rte_pktmbuf_free(m);
 		else
 			pkts[plain++] = m;
@@ -367,10 +359,7 @@ free_burst(struct rte_mbuf **pkts, unsigned int n, bool handed_back)
 		rte_mempool_put_bulk(pool, (void **)pkts, plain);
 }
 
-/*
- * Frees what the secondaries handed back, up to max_bursts bursts per
- * role; returns how many mbufs.
- */
+/* Frees what the secondaries handed back, up to max_bursts bursts per role; how many. */
 static unsigned int
 free_done(unsigned int max_bursts)
 {
