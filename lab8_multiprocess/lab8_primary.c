@@ -48,6 +48,7 @@
 #include "flow_lab.h"
 #include "lab8_policy.h"
 #include "lab8_primary.h"
+#include "lab8_primary_stage.h"
 #include "lab8_shared.h"
 
 #define LAB8_DEFAULT_RXQ     4
@@ -313,11 +314,7 @@ plan_port(void)
 	return 0;
 }
 
-/*
- * Full rings, filled rx descriptors and a few processes' caches must still
- * leave mbufs to receive into: then a full ring means drops, never an
- * empty pool that stalls the port.
- */
+/* Full rings, rx descriptors and caches must leave mbufs to receive into: drops, no stall. */
 static int
 check_pool_size(void)
 {
@@ -341,9 +338,30 @@ check_pool_size(void)
 }
 
 /*
- * Frees what the secondaries handed back, up to max_bursts bursts per
- * role; returns how many mbufs.
+ * Plain mbufs (lab8_mbuf_plain()) go back with rte_mempool_put_bulk(), headers
+ * untouched: cold ones cost a miss each (docs/lab8.md, "Where the time goes").
+ * handed_back: from a done ring, the secondary checked them (LAB8_DONE_SLOW);
+ * else just received here, checked here.
  */
+static void
+free_burst(struct rte_mbuf **pkts, unsigned int n, bool handed_back)
+{
+	unsigned int i, plain = 0;
+
+	for (i = 0; i < n; i++) {
+		uintptr_t v = (uintptr_t)pkts[i];
+		struct rte_mbuf *m = (struct rte_mbuf *)(v & ~LAB8_DONE_SLOW);
+
+		if (unlikely(handed_back ? (v & LAB8_DONE_SLOW) != 0 : !lab8_mbuf_plain(m, pool)))
+			rte_pktmbuf_free(m);
+		else
+			pkts[plain++] = m;
+	}
+	if (plain > 0)
+		rte_mempool_put_bulk(pool, (void **)pkts, plain);
+}
+
+/* Frees what the secondaries handed back, up to max_bursts bursts per role; how many. */
 static unsigned int
 free_done(unsigned int max_bursts)
 {
@@ -355,9 +373,11 @@ free_done(unsigned int max_bursts)
 			unsigned int n = rte_ring_sc_dequeue_burst(done_rings[r], (void **)pkts,
 				LAB8_BURST, NULL);
 
+			LAB8_STAGE_MARK(LAB8_STAGE_DEQUEUE, n);
 			if (n == 0)
 				break;
-			rte_pktmbuf_free_bulk(pkts, n);
+			free_burst(pkts, n, true);
+			LAB8_STAGE_MARK(LAB8_STAGE_FREE, n);
 			total += n;
 			if (n < LAB8_BURST)
 				break;
@@ -377,9 +397,11 @@ enqueue_role(unsigned int role, struct rte_mbuf **pkts, uint16_t n)
 		return;
 	sent = rte_ring_sp_enqueue_burst(rings[role], (void **)pkts, n, NULL);
 	pc->enqueued[role] += sent;
+	LAB8_STAGE_MARK(LAB8_STAGE_ENQUEUE, n);
 	if (unlikely(sent < n)) {
-		rte_pktmbuf_free_bulk(&pkts[sent], n - sent);
+		free_burst(&pkts[sent], n - sent, false);
 		pc->ring_full_drops[role] += n - sent;
+		LAB8_STAGE_MARK(LAB8_STAGE_DROP, n - sent);
 	}
 }
 
@@ -392,6 +414,7 @@ enqueue_by_rules(uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
 	unsigned int role;
 
 	lab8_rules_classify(&primary, qid, pkts, n, by_role, nb);
+	LAB8_STAGE_MARK(LAB8_STAGE_CLASSIFY, n);
 	for (role = 0; role < LAB8_ROLE_MAX; role++)
 		enqueue_role(role, by_role[role], nb[role]);
 }
@@ -414,14 +437,17 @@ rx_loop(void)
 	for (q = 0; q < primary.nb_rxq; q++)
 		queue_role[q] = (uint8_t)lab8_queue_role(q, primary.nb_rxq);
 
+	LAB8_STAGE_START();
 	while (!lab_force_quit) {
 		uint16_t i;
 
+		LAB8_STAGE_MARK(LAB8_STAGE_OTHER, 0);
 		for (i = 0; i < primary.nb_polled; i++) {
 			uint16_t qid = primary.polled[i];
 			uint16_t n;
 
 			n = rte_eth_rx_burst(opts.port_id, qid, pkts, LAB8_BURST);
+			LAB8_STAGE_MARK(LAB8_STAGE_RX, n);
 			if (n == 0)
 				continue;
 			pc->rx[qid] += n;
@@ -451,6 +477,7 @@ rx_loop(void)
 			lab8_print_status(&primary);
 		}
 	}
+	LAB8_STAGE_PRINT(pc->rx, primary.nb_rxq);
 }
 
 /* Tells the secondaries to let go and gives them a moment to do so. */

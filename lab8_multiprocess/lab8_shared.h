@@ -30,6 +30,7 @@
 #include <rte_common.h>
 #include <rte_dev.h>
 #include <rte_lcore.h>
+#include <rte_mbuf.h>
 #include <rte_mempool.h>
 
 /* Names of the shared objects, as in the course text. */
@@ -53,10 +54,20 @@
  */
 #define LAB8_RING_ENTERPRISE_DONE "DONE_FROM_ENTERPRISE"
 #define LAB8_RING_MOBILITY_DONE   "DONE_FROM_MOBILITY"
+/*
+ * A done-ring entry with this bit set is an mbuf the primary must free in
+ * full (rte_pktmbuf_free): the secondary found it not plain (see
+ * lab8_mbuf_plain()). An entry without it goes straight back into
+ * MBUF_POOL, headers untouched. Mbufs are cache-line aligned: bit 0 is free.
+ */
+#define LAB8_DONE_SLOW ((uintptr_t)1)
 
-/* "LAB8" and a layout version: a secondary built from another layout refuses. */
+/*
+ * "LAB8" and a layout version: a secondary built from another layout
+ * refuses. 6: done-ring entries carry LAB8_DONE_SLOW.
+ */
 #define LAB8_INFO_MAGIC      0x4c414238u
-#define LAB8_INFO_VERSION    5u
+#define LAB8_INFO_VERSION    6u
 
 #define LAB8_BURST           32
 #define LAB8_MAX_QUEUES      16
@@ -275,6 +286,21 @@ lab8_lcores_str(const uint64_t *words, char *buf, size_t len)
 		pos += (size_t)n;
 	}
 	return buf;
+}
+
+/*
+ * Whether freeing m is only putting it back into mp: it came from mp, is
+ * direct (no attached buffer), one segment (so next is NULL) and nobody
+ * else holds a reference. That is the contract of DPDK's fast free
+ * (RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE), here checked per mbuf, since a PMD
+ * may chain (net_pcap does for jumbo frames, net_tap beyond one buffer).
+ * Reads the header's first cache line only.
+ */
+static inline bool
+lab8_mbuf_plain(const struct rte_mbuf *m, const struct rte_mempool *mp)
+{
+	return m->pool == mp && m->nb_segs == 1 && RTE_MBUF_DIRECT(m) &&
+		rte_mbuf_refcnt_read(m) == 1;
 }
 
 /* Queue q of an nb_rxq-queue port: first half enterprise, second half mobility. */
