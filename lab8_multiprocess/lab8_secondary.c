@@ -499,21 +499,38 @@ print_attached(void)
 	fflush(stdout);
 }
 
+/*
+ * The EAL of a secondary fails in several ways when its primary is gone (it
+ * asks the primary's socket for memory): with the runtime folder still there,
+ * say that no primary owns it rather than guess at hugepages.
+ */
+static void
+explain_no_attach(void)
+{
+	if (lab8_primary_files_orphaned()) {
+		LAB_LOG(ERR, "the primary of --file-prefix=%s is not running: %s holds the files "
+			"of one that exited or was killed. Start lab8_primary first",
+			lab_file_prefix(), rte_eal_get_runtime_dir());
+		return;
+	}
+	fprintf(stderr, "lab8_secondary: cannot attach. Is lab8_primary running with the "
+		"same --file-prefix, and are hugepages mounted "
+		"(./scripts/labenv.sh status)? "
+		"If EAL said 'please use --base-virtaddr', restart the primary with "
+		"--base-virtaddr=0x200000000000 (docs/lab8.md).\n");
+}
+
 int
 main(int argc, char **argv)
 {
 	int ret;
 
 	ret = lab_eal_init(argc, argv, "lab8_secondary");
+	lab8_primary_lock_path_init();
 	if (ret < 0) {
-		fprintf(stderr, "lab8_secondary: cannot attach. Is lab8_primary running with the "
-			"same --file-prefix, and are hugepages mounted "
-			"(./scripts/labenv.sh status)? "
-			"If EAL said 'please use --base-virtaddr', restart the primary with "
-			"--base-virtaddr=0x200000000000 (docs/lab8.md).\n");
+		explain_no_attach();
 		return 1;
 	}
-	lab8_primary_lock_path_init();
 	argc -= ret;
 	argv += ret;
 	if (rte_eal_process_type() != RTE_PROC_SECONDARY) {
@@ -523,12 +540,13 @@ main(int argc, char **argv)
 		return 1;
 	}
 	/*
-	 * A SIGKILLed primary leaves its runtime and hugepage files behind and
-	 * the EAL attaches to them without a word: ask whether it still lives.
+	 * A primary that exited, or was SIGKILLed, leaves its runtime and hugepage
+	 * files behind and the EAL may attach to them without a word: ask whether
+	 * it still lives.
 	 */
 	if (!lab8_primary_alive()) {
 		LAB_LOG(ERR, "the primary of --file-prefix=%s is not running: the files in %s are "
-			"left over from a primary that was killed. Start lab8_primary again (it "
+			"left over from a primary that exited or was killed. Start lab8_primary again (it "
 			"takes them over) or remove them: ./scripts/labenv.sh clean %s",
 			lab_file_prefix(), rte_eal_get_runtime_dir(), lab_file_prefix());
 		/* No rte_eal_cleanup(): it would take locks the dead primary may hold. */

@@ -35,11 +35,16 @@ struct lab8_secondary_opts {
 /* Milliseconds on the monotonic clock. */
 uint64_t lab8_now_ms(void);
 
-/* Builds the path lab8_primary_alive() checks; call once, after rte_eal_init(). */
+/*
+ * Builds the path lab8_primary_alive() checks; call once, after rte_eal_init()
+ * (even one that failed).
+ */
 void lab8_primary_lock_path_init(void);
 
 /* The primary holds a lock on <runtime dir>/config while it lives. */
 bool lab8_primary_alive(void);
+/* A runtime folder with a config file but no live primary (works after a failed EAL init). */
+bool lab8_primary_files_orphaned(void);
 
 /* The primary's heartbeat as a watcher last saw it, and when it last moved. */
 struct lab8_beat {

@@ -54,6 +54,14 @@ lab8_primary_alive(void)
 	return rte_eal_primary_proc_alive(config_path) != 0;
 }
 
+bool
+lab8_primary_files_orphaned(void)
+{
+	/* The runtime folder is set early in rte_eal_init(), even when it fails later. */
+	return rte_eal_get_runtime_dir()[0] != '\0' && access(config_path, F_OK) == 0 &&
+		!lab8_primary_alive();
+}
+
 void
 lab8_beat_init(struct lab8_beat *beat, const struct lab8_info *info)
 {
