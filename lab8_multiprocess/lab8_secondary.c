@@ -546,8 +546,8 @@ main(int argc, char **argv)
 	 */
 	if (!lab8_primary_alive()) {
 		LAB_LOG(ERR, "the primary of --file-prefix=%s is not running: the files in %s are "
-			"left over from a primary that exited or was killed. Start lab8_primary again (it "
-			"takes them over) or remove them: ./scripts/labenv.sh clean %s",
+			"left over from a primary that exited or was killed. Start lab8_primary "
+			"again (it takes them over) or remove them: ./scripts/labenv.sh clean %s",
 			lab_file_prefix(), rte_eal_get_runtime_dir(), lab_file_prefix());
 		/* No rte_eal_cleanup(): it would take locks the dead primary may hold. */
 		return 1;
