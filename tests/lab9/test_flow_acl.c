@@ -87,9 +87,12 @@ static void
 gen_int_clause(char *b, size_t len, const char *field, unsigned int v, unsigned int bits)
 {
 	char value[16], mask[16];
+	/* bits is up to 32 (a GTP-U TEID): the full mask without shifting by 32. */
+	uint32_t full = UINT32_MAX >> (32 - bits);
+	uint32_t some = bits < 32 ? rnd(full + 1) : rnd(1u << 16) << 16 | rnd(1u << 16);
 
 	snprintf(value, sizeof(value), "%u", v);
-	snprintf(mask, sizeof(mask), "0x%x", rnd(2) ? (1u << bits) - 1 : rnd(1u << bits));
+	snprintf(mask, sizeof(mask), "0x%x", rnd(2) ? full : some);
 	gen_clause(b, len, field, value, mask, bits);
 }
 
