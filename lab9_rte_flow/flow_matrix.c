@@ -261,7 +261,7 @@ flow_reta_list(char *buf, size_t len)
 				buf[0] ? "," : "", q);
 }
 
-/* Software mode on a port with RSS and a RETA: where the NIC itself put each packet. */
+/* Software mode: what its queues mean, and on a NIC with a RETA where the NIC put each packet. */
 static void
 flow_matrix_print_port(FILE *out, const struct flow_matrix *sum)
 {
@@ -269,8 +269,13 @@ flow_matrix_print_port(FILE *out, const struct flow_matrix *sum)
 	unsigned int q;
 
 	flow_reta_list(reta, sizeof(reta));
-	if (reta[0] == '\0')
+	if (reta[0] == '\0') {
+		fprintf(out, "queues are virtual: the software verdict, not the port's rx queue\n");
 		return;
+	}
+	/* The NIC's RETA spread the rest: only a match's queue is the software's choice. */
+	fprintf(out, "queues: a match's is the software verdict, the rest the rx queue "
+		"the NIC's RSS chose\n");
 	fprintf(out, "port rx queues (where the NIC's RSS put each packet):");
 	for (q = 0; q < flow_table_nb_queues(); q++)
 		fprintf(out, " %u=%" PRIu64, q, sum->rx_queue[q]);
@@ -313,7 +318,6 @@ flow_matrix_print(FILE *out)
 			"rules, %.1f cycles/packet for rule matching (what a NIC doing it in "
 			"hardware saves)\n", sum.classified, sum.soft_dropped,
 			sum.classified ? (double)sum.classify_cycles / sum.classified : 0.0);
-		fprintf(out, "queues are virtual: the software verdict, not the port's rx queue\n");
 		flow_matrix_print_port(out, &sum);
 	}
 	n = flow_checks(&sum, checks);

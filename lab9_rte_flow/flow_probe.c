@@ -95,7 +95,7 @@ flow_probe_mode(uint16_t port_id, bool fallback_software, FILE *out, enum flow_m
 		return ret;
 	}
 	fprintf(out, "flow mode: software (--fallback software): the rules run on the CPU; "
-		"queues are virtual\n");
+		"a match's queue is their verdict\n");
 	*mode = FLOW_MODE_SOFTWARE;
 	return 0;
 }
