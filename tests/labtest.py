@@ -206,6 +206,24 @@ class DpdkProcess:
             time.sleep(0.05)
         return False
 
+    def send(self, line, wait=None, timeout=10.0):
+        """Write a line to its stdin (started with stdin=PIPE); return what it
+        printed after, once wait appears in that (or at timeout or exit)."""
+        before = len(self.output())
+        try:
+            self.proc.stdin.write((line + "\n").encode())
+            self.proc.stdin.flush()
+        except (BrokenPipeError, ValueError):
+            return self.output()[before:]
+        deadline = time.monotonic() + timeout
+        while True:
+            out = self.output()[before:]
+            if wait is None or wait in out:
+                return out
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                return out
+            time.sleep(0.05)
+
     def signal(self, sig):
         if self.proc.poll() is None:
             os.kill(self.proc.pid, sig)

@@ -68,17 +68,7 @@ class Classifier:
 
     def cmd(self, line, wait=None, timeout=10):
         """Send a prompt line; wait for text appearing after it, if given."""
-        before = len(self.output())
-        self.proc.proc.stdin.write((line + "\n").encode())
-        self.proc.proc.stdin.flush()
-        deadline = time.monotonic() + timeout
-        while True:
-            out = self.output()[before:]
-            if wait is None or wait in out:
-                return out
-            if time.monotonic() > deadline or self.proc.proc.poll() is not None:
-                return out
-            time.sleep(0.05)
+        return self.proc.send(line, wait, timeout)
 
     def matrix(self):
         out = self.cmd("show matrix", wait="rx_total=")
@@ -96,11 +86,7 @@ class Classifier:
         return self.matrix()
 
     def quit(self, timeout=15):
-        try:
-            self.proc.proc.stdin.write(b"quit\n")
-            self.proc.proc.stdin.flush()
-        except (BrokenPipeError, ValueError):
-            pass
+        self.proc.send("quit")
         return self.proc.wait(timeout)
 
 

@@ -38,50 +38,24 @@ def devbind_status():
 def testpmd_rss(pcap):
     """testpmd on the NIC, 4 queues, UDP in the RSS hash: port info, then the
     per-queue counts of the replayed pcap."""
-    prefix = f"{TAG}testpmd"
+    t = labtest.Test("testpmd_nic")   # the process harness only: the host asserts
     queues = os.environ["LAB_NIC_QUEUES"]
     argv = ["dpdk-testpmd", "-l", "2-3", "-a", os.environ["LAB_NIC_PCI"],
-            f"--file-prefix={prefix}", "--", "-i", f"--rxq={queues}", f"--txq={queues}",
+            f"--file-prefix={t.prefix()}", "--", "-i", f"--rxq={queues}", f"--txq={queues}",
             "--forward-mode=rxonly", "--rss-udp", "--nb-cores=1", "--total-num-mbufs=4096"]
-    log = f"/tmp/{prefix}.log"
     step = {"argv": argv}
-    with open(log, "w+") as out:
-        proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=out, stderr=subprocess.STDOUT,
-                                text=True)
-
-        def until(text, timeout):
-            deadline = time.monotonic() + timeout
-            while time.monotonic() < deadline and proc.poll() is None:
-                with open(log) as f:
-                    if text in f.read():
-                        return True
-                time.sleep(0.2)
-            return False
-
-        def cmd(line, text, timeout=60):
-            proc.stdin.write(line + "\n")
-            proc.stdin.flush()
-            return until(text, timeout)
-        try:
-            if until("testpmd>", 180):
-                cmd("show port info 0", "Max possible RX queues")
-                cmd("start", "Logical Core")
-                step["sent"] = nic_vm.send_pcap(pcap)
-                time.sleep(2)
-                cmd("stop", "Done.")
-                proc.stdin.write("quit\n")
-                proc.stdin.flush()
-            step["rc"] = proc.wait(timeout=60)
-        except (subprocess.TimeoutExpired, OSError) as e:
-            step["rc"] = f"failed: {e}"
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-    with open(log) as f:
-        step["stdout"] = f.read()
-    os.unlink(log)
-    labtest.remove_prefix(prefix)
+    with labtest.DpdkProcess(t, argv, stdin=subprocess.PIPE) as pmd:
+        if pmd.wait_for("testpmd>", 180):
+            pmd.send("show port info 0", wait="Max possible RX queues", timeout=60)
+            pmd.send("start", wait="Logical Core", timeout=60)
+            step["sent"] = nic_vm.send_pcap(pcap)
+            time.sleep(2)
+            pmd.send("stop", wait="Done.", timeout=60)
+            pmd.send("quit")
+        rc = pmd.wait(60)
+        step["rc"] = "timeout" if rc is None else rc
+        step["stdout"] = pmd.output()
+    t.cleanup()
     return step
 
 

@@ -10,7 +10,6 @@ mounts, each program's exit status and output), and the host side asserts.
 import glob
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -129,35 +128,16 @@ def lab8_primary_step():
     argv = [prog] + eal("2", name, extra=["--proc-type=primary"]) + \
         ["--", "--rxq", "1", "--no-status"]
     step = {"argv": argv}
-    log = os.path.join("/tmp", f"{prefix(name)}.log")
-    with open(log, "w+") as out:
-        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL)
-        try:
-            deadline = time.monotonic() + 180
-            while time.monotonic() < deadline and proc.poll() is None:
-                with open(log) as f:
-                    if "Ctrl-C to stop" in f.read():
-                        break
-                time.sleep(0.2)
-            if proc.poll() is None:
-                try:
-                    step["telemetry"] = telemetry(prefix(name), [
-                        "/ethdev/info,0", "/mempool/info,MBUF_POOL"])
-                except (OSError, ValueError) as e:
-                    step["telemetry_error"] = str(e)
-                proc.send_signal(signal.SIGINT)
-            step["rc"] = proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            step["rc"] = "timeout"
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-    with open(log) as f:
-        step["stdout"] = f.read()
-    os.unlink(log)
+    t = labtest.Test("numa_vm_lab8")   # the process harness only: the host asserts
+    with labtest.DpdkProcess(t, argv) as primary:
+        if primary.wait_for("Ctrl-C to stop", 180):
+            try:
+                step["telemetry"] = telemetry(prefix(name), [
+                    "/ethdev/info,0", "/mempool/info,MBUF_POOL"])
+            except (OSError, ValueError) as e:
+                step["telemetry_error"] = str(e)
+        step["rc"] = primary.stop(timeout=60)
+        step["stdout"] = primary.output()
     return finish(step, name, started)
 
 
