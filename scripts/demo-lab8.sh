@@ -150,9 +150,7 @@ seal=(--file-prefix="$sprefix" --no-pci --log-level=lib.eal:warning)
 /usr/bin/python3 scripts/gen_traffic.py --pcap "$work/s.pcap" --teid 1234 \
 	--mix enterprise=40,gtpu=40,https=30,dns=20,arp=2 --seed 7 --src-list "$work/s.src" | tail -1
 # Half the VPN subnet's sources allowed, a quarter denied, the rest not listed.
-awk '$1 == "enterprise" { n++; if (n % 2) print $2 " allow"
-	else if (n % 4 == 2) print $2 " deny" }' \
-	"$work/s.src" > "$work/policy.txt"
+/usr/bin/python3 scripts/sase_table.py --make-policy "$work/s.src" > "$work/policy.txt"
 "$bin/lab8_primary" -l 0 --proc-type=primary "${seal[@]}" --vdev="net_pcap0,rx_pcap=$work/s.pcap" \
 	-- --no-status --rxq 8 --rules lab8_multiprocess/sase.rules --fallback software \
 	--policy "$work/policy.txt" > "$work/sprimary.log" 2>&1 &

@@ -5,12 +5,14 @@ it, and the FLOW_TABLE verdicts the enterprise secondary printed against the
 policy applied to what was sent.
 
     sase_table.py SENT.src POLICY ENTERPRISE.log MOBILITY.log [--teid N]
+    sase_table.py --make-policy SENT.src > POLICY
 
 SENT.src is gen_traffic.py's --src-list ('class src' per packet), POLICY the
 primary's --policy file, the logs what the two secondaries printed (one
 'ROLE: src=A ... class=C ... [teid=N] [verdict=V]' line per packet). Prints
 the table and one PASS/FAIL line per check; exits 1 if any check fails.
-Used by demo-lab8.sh; tests/lab8/test_lab8_sase.py imports it."""
+--make-policy prints the course's policy for what was sent (write_policy()).
+Used by demo-lab8.sh; the lab 8 SASE-DP tests import it."""
 
 import argparse
 import collections
@@ -36,6 +38,21 @@ def read_policy(path):
             if len(words) == 2:
                 policy[words[0]] = words[1]
     return policy
+
+
+def course_policy(sent):
+    """The course's FLOW_TABLE for what was sent: of the VPN subnet's sources,
+    half allowed, a quarter denied, the rest not listed (verdict miss)."""
+    ent = [src for cls, src in sent if cls == "enterprise"]
+    return ["# the VPN subnet: half allowed, a quarter denied, the rest not listed\n"] + \
+        [f"{a} allow\n" for a in ent[0::2]] + [f"{a} deny\n" for a in ent[1::4]]
+
+
+def write_policy(path, sent):
+    """Writes course_policy(sent) to path, the primary's --policy file."""
+    with open(path, "w") as f:
+        f.writelines(course_policy(sent))
+    return path
 
 
 def seen_lines(role_logs):
@@ -106,6 +123,19 @@ def checks(rows, teid):
     return out
 
 
+def stats_check(stats, rows):
+    """(ok, text): the primary's /lab8/stats (a dict, or None) against what was
+    sent: policy_allow/deny/miss = the policy applied to what the enterprise
+    secondary got, gtpu_packets = the GTP-U packets sent, rule_drops = 0."""
+    want = sum((r["expected"] for r in rows.values()), collections.Counter())
+    gtpu = rows["gtpu"]["sent"] if "gtpu" in rows else 0
+    ok = stats is not None and all(stats.get(f"policy_{v}") == want[v] for v in VERDICTS) \
+        and stats.get("gtpu_packets") == gtpu and stats.get("rule_drops") == 0
+    return ok, (f"/lab8/stats: policy_allow/deny/miss = "
+                f"{'/'.join(str(want[v]) for v in VERDICTS)}, gtpu_packets = {gtpu}, "
+                "rule_drops = 0")
+
+
 def print_table(rows, out=sys.stdout):
     print(f"{'class':<11} {'sent':>5} {'enterprise':>10} {'mobility':>8}   "
           f"{'verdicts allow/deny/miss':<26} {'policy says':<12}", file=out)
@@ -118,12 +148,20 @@ def print_table(rows, out=sys.stdout):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("sent")
-    ap.add_argument("policy")
-    ap.add_argument("enterprise_log")
-    ap.add_argument("mobility_log")
+    ap.add_argument("files", nargs="+", metavar="FILE",
+                    help="SENT.src POLICY ENTERPRISE.log MOBILITY.log")
     ap.add_argument("--teid", type=int, default=1234)
+    ap.add_argument("--make-policy", action="store_true",
+                    help="print the course's policy for SENT.src (the only FILE) and exit")
     args = ap.parse_args()
+    if args.make_policy:
+        if len(args.files) != 1:
+            ap.error("--make-policy takes one FILE, SENT.src")
+        sys.stdout.writelines(course_policy(read_sent(args.files[0])))
+        return 0
+    if len(args.files) != 4:
+        ap.error(f"give SENT.src POLICY ENTERPRISE.log MOBILITY.log ({len(args.files)} given)")
+    args.sent, args.policy, args.enterprise_log, args.mobility_log = args.files
     logs = {}
     for role, path in zip(ROLES, (args.enterprise_log, args.mobility_log)):
         with open(path, errors="replace") as f:

@@ -181,6 +181,13 @@ class Telemetry:
             time.sleep(0.05)
 
 
+def rule_queue_counters(output):
+    """{queue: (role, packets)} from the primary's final counters with the
+    rules on the CPU ('  rules' queue N -> ROLE   COUNT')."""
+    return {int(q): (role, int(n)) for q, role, n in
+            re.findall(r"^  rules' queue (\d+) -> (\w+) +(\d+)", output, re.M)}
+
+
 def printed_sources(output):
     """[(role, src)] for every src= line a secondary printed."""
     return SRC_RE.findall(output)
