@@ -9,9 +9,13 @@ exit status). Lab 8 with the primary on -a $LAB_NIC_PCI, 4 queues:
 2. direct-queue mode with --no-pci: refused, naming the fix (-a PCI);
 3. the enterprise secondary SIGKILLed, restarted with -a PCI --queues 0-1;
 4. the primary SIGKILLed: the secondaries stop; a new primary on the same
-   NIC, a new secondary, traffic again.
+   NIC, a new secondary, traffic again;
+5. SASE-DP on the NIC: --rules sase4.rules --fallback software (virtio has
+   no rte_flow) --policy, ring-mode secondaries: the NIC's RETA keeps queue
+   0 for the rules, the VPN subnet reaches the enterprise secondary only,
+   GTP-U the mobility one with its TEID, the verdicts are the policy's.
 
-    lab8_nic_job.py PCAP1 SRC1 PCAP2 SRC2 PCAP3 SRC3
+    lab8_nic_job.py PCAP1 SRC1 PCAP2 SRC2 PCAP3 SRC3 SASE_PCAP SASE_SRC TEID
 """
 
 import collections
@@ -28,16 +32,19 @@ import nic_vm  # noqa: E402
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "numa"))
 import numa_vm_job  # noqa: E402
+sys.path.insert(0, os.path.join(labtest.source_dir(), "scripts"))
+import sase_table  # noqa: E402
 
 PCI = os.environ.get("LAB_NIC_PCI", "")
 START = 300.0   # at most, for a DPDK start under TCG on a busy host (usually 5-30 s)
+SASE_RULES = os.path.join(labtest.source_dir(), "lab8_multiprocess", "sase4.rules")
 
 
-def primary(t, p):
+def primary(t, p, app=()):
     """The primary on the NIC, from lcore 2 (socket 1, the NIC's)."""
     args = ["-a", PCI, f"--file-prefix={p}", "-l", "2", "--proc-type=primary",
             l8.BASE_VIRTADDR]
-    return t.dpdk("lab8_primary", args, app=["--rxq", "4", "--no-status"])
+    return t.dpdk("lab8_primary", args, app=["--rxq", "4", "--no-status"] + list(app))
 
 
 def secondary(t, p, lcores, role, app=(), pci=False):
@@ -96,6 +103,57 @@ def send_and_count(t, p, what, pcap, srcs, procs, offsets):
 def final_counters(text):
     final = dict(re.findall(r"^  (rx queue \d+|enqueued \S+|\S+ +packets) +(\d+)", text, re.M))
     return {" ".join(k.split()): int(v) for k, v in final.items()}
+
+
+def sase(t, pcap, srcs, teid):
+    """5. SASE-DP on the NIC, the rules on the CPU: the NIC's RSS spreads over
+    queues 1-3 only (its RETA, reprogrammed by lab 9's reservation), the rules
+    put the VPN subnet on queue 0 and GTP-U on queue 2."""
+    sent = sase_table.read_sent(srcs)
+    policy = sase_table.write_policy(os.path.join(t.workdir, "sase_policy.txt"), sent)
+    p = t.prefix("sase")
+    prim = primary(t, p, ["--rules", SASE_RULES, "--fallback", "software", "--policy", policy])
+    if not l8.started(t, prim, "SASE-DP primary on the NIC (--rules, --fallback software)",
+                      START):
+        return
+    out = prim.output()
+    print("\n".join(line for line in out.splitlines() if line.startswith(
+        ("port 0", "flow mode", "create", "queue 0", "lab8_primary: 2 rule"))))
+    t.check("flow mode: software" in out and out.count("create: OK: flow rule #") == 2 and
+            "queue 0 reserved for classified traffic (the NIC's RSS redirection table (RETA) "
+            "lists queues 1-3 only" in out,
+            "both rules in force on the CPU, the NIC's RETA keeps queue 0 for them", out[-1500:])
+    ent = secondary(t, p, "3", "enterprise")
+    mob = secondary(t, p, "1", "mobility")
+    if not (l8.started(t, ent, "SASE-DP enterprise secondary (ring mode)", START) and
+            l8.started(t, mob, "SASE-DP mobility secondary (ring mode)", START)):
+        return
+    n = nic_vm.send_pcap(pcap)
+    s = wait_stats(p, lambda s: s["enterprise_packets"] + s["mobility_packets"] >= n, 120)
+    print(f"/lab8/stats: {s}")
+    for proc, name in ((ent, "enterprise"), (mob, "mobility")):
+        t.check(proc.stop(signal.SIGINT, 30) == 0, f"SASE-DP {name} secondary exits 0")
+    rows = sase_table.tally(sent, sase_table.read_policy(policy),
+                            {"enterprise": ent.output(), "mobility": mob.output()})
+    print(f"SASE-DP on the PCI NIC ({n} frames sent), the rules on the CPU:")
+    sase_table.print_table(rows)
+    for ok, text in sase_table.checks(rows, teid):
+        t.check(ok, text)
+    ok, text = sase_table.stats_check(s, rows)
+    t.check(ok, text, str(s))
+    t.check(prim.stop(signal.SIGINT, 30) == 0, "SASE-DP primary exits 0", prim.output()[-600:])
+    out = prim.output()
+    rules = l8.rule_queue_counters(out)
+    rx = final_counters(out)
+    print(f"rules' queues {rules}; port queues {rx}")
+    vpn = rows["enterprise"]["sent"]
+    t.check(rx.get("rx queue 0") == 0 and rules.get(0) == ("enterprise", vpn) and
+            all(rules[q][0] == ("enterprise" if q < 2 else "mobility") for q in rules) and
+            sum(c for _, c in rules.values()) == n,
+            f"the NIC put nothing on queue 0, the rules put the {vpn} VPN-subnet packets there "
+            f"and nothing else; queues 0-1 enterprise, 2-3 mobility", f"{rules} {rx}")
+    t.check("queue 0 back in the plain RSS spread" in out,
+            "at exit the NIC's RETA spreads over queues 0-3 again", out[-800:])
 
 
 def main():
@@ -181,6 +239,10 @@ def main():
             final.get("enqueued RX_TO_MOBILITY") == rx[2] + rx[3],
             "each queue's packets went to its role's ring (0-1 enterprise, 2-3 mobility)",
             str(final))
+    labtest.remove_prefix(p2)
+
+    # 5. SASE-DP on the NIC.
+    sase(t, sys.argv[7], sys.argv[8], int(sys.argv[9]))
     t.done()
 
 
