@@ -117,8 +117,9 @@ def sase(t, pcap, srcs, teid):
                       START):
         return
     out = prim.output()
+    print("$ " + " ".join(prim.argv))
     print("\n".join(line for line in out.splitlines() if line.startswith(
-        ("port 0", "flow mode", "create", "queue 0", "lab8_primary: 2 rule"))))
+        ("port 0", "flow mode", "validate", "create", "queue 0", "lab8_primary:"))))
     t.check("flow mode: software" in out and out.count("create: OK: flow rule #") == 2 and
             "queue 0 reserved for classified traffic (the NIC's RSS redirection table (RETA) "
             "lists queues 1-3 only" in out,
@@ -128,6 +129,7 @@ def sase(t, pcap, srcs, teid):
     if not (l8.started(t, ent, "SASE-DP enterprise secondary (ring mode)", START) and
             l8.started(t, mob, "SASE-DP mobility secondary (ring mode)", START)):
         return
+    print("$ " + " ".join(ent.argv) + "\n$ " + " ".join(mob.argv))
     n = nic_vm.send_pcap(pcap)
     s = wait_stats(p, lambda s: s["enterprise_packets"] + s["mobility_packets"] >= n, 120)
     print(f"/lab8/stats: {s}")
@@ -135,6 +137,8 @@ def sase(t, pcap, srcs, teid):
         t.check(proc.stop(signal.SIGINT, 30) == 0, f"SASE-DP {name} secondary exits 0")
     rows = sase_table.tally(sent, sase_table.read_policy(policy),
                             {"enterprise": ent.output(), "mobility": mob.output()})
+    print("\n".join(next((line for line in proc.output().splitlines() if word in line), "")
+                    for proc, word in ((mob, "class=gtpu"), (ent, "verdict=allow"))))
     print(f"SASE-DP on the PCI NIC ({n} frames sent), the rules on the CPU:")
     sase_table.print_table(rows)
     for ok, text in sase_table.checks(rows, teid):
@@ -145,7 +149,8 @@ def sase(t, pcap, srcs, teid):
     out = prim.output()
     rules = l8.rule_queue_counters(out)
     rx = final_counters(out)
-    print(f"rules' queues {rules}; port queues {rx}")
+    print("\n".join(line for line in out.splitlines() if line.startswith(
+        ("  rx queue", "  rules' queue", "  dropped by", "queue 0 back"))))
     vpn = rows["enterprise"]["sent"]
     t.check(rx.get("rx queue 0") == 0 and rules.get(0) == ("enterprise", vpn) and
             all(rules[q][0] == ("enterprise" if q < 2 else "mobility") for q in rules) and
