@@ -140,37 +140,50 @@ lab8_print_status(const struct lab8_primary *p)
 	fflush(stdout);
 }
 
+/* One row of the final counters: every label in one column, every count in the next. */
+static void
+final_line(const char *label, uint64_t value, const char *note)
+{
+	printf("  %-28s %12" PRIu64 "%s\n", label, value, note);
+}
+
 void
 lab8_print_final(const struct lab8_primary *p)
 {
 	const struct lab8_info *info = p->info;
 	struct totals t;
+	char label[48], note[64];
 	unsigned int r;
 	uint16_t q;
 
 	totals_get(p, &t);
 	printf("lab8_primary: final counters\n");
-	for (q = 0; q < p->nb_rxq; q++)
-		printf("  rx queue %-2u                %12" PRIu64 "%s\n", q, info->primary.rx[q],
-			p->queue_owner[q] >= 0 ? " (read by a direct-queue secondary)" : "");
+	for (q = 0; q < p->nb_rxq; q++) {
+		snprintf(label, sizeof(label), "rx queue %u", q);
+		final_line(label, info->primary.rx[q], p->queue_owner[q] >= 0 ?
+			" (read by a direct-queue secondary)" : "");
+	}
 	for (q = 0; p->soft_rules && q < p->nb_rule_queues; q++) {
-		char label[48];
-
 		snprintf(label, sizeof(label), "rules' queue %u -> %s", q,
 			lab8_role_name(lab8_queue_role(q, p->nb_rule_queues)));
-		printf("  %-26s %12" PRIu64 "\n", label, info->primary.rule_queue[q]);
+		final_line(label, info->primary.rule_queue[q], "");
 	}
 	if (p->soft_rules)
-		printf("  %-26s %12" PRIu64 "\n", "dropped by a rule", info->primary.rule_drops);
-	for (r = 0; r < LAB8_ROLE_MAX; r++)
-		printf("  enqueued %-17s %12" PRIu64 "\n", lab8_role_ring(r),
-			info->primary.enqueued[r]);
-	for (r = 0; r < LAB8_ROLE_MAX; r++)
-		printf("  ring_full_drops %-10s %12" PRIu64 "\n", lab8_role_name(r),
-			info->primary.ring_full_drops[r]);
-	for (r = 0; r < LAB8_ROLE_MAX; r++)
-		printf("  %-10s packets         %12" PRIu64 " (stranded by killed secondaries: %"
-			PRIu64 ")\n", lab8_role_name(r), t.role_packets[r], info->role[r].stranded);
+		final_line("dropped by a rule", info->primary.rule_drops, "");
+	for (r = 0; r < LAB8_ROLE_MAX; r++) {
+		snprintf(label, sizeof(label), "enqueued %s", lab8_role_ring(r));
+		final_line(label, info->primary.enqueued[r], "");
+	}
+	for (r = 0; r < LAB8_ROLE_MAX; r++) {
+		snprintf(label, sizeof(label), "ring_full_drops %s", lab8_role_name(r));
+		final_line(label, info->primary.ring_full_drops[r], "");
+	}
+	for (r = 0; r < LAB8_ROLE_MAX; r++) {
+		snprintf(label, sizeof(label), "%s packets", lab8_role_name(r));
+		snprintf(note, sizeof(note), " (stranded by killed secondaries: %" PRIu64 ")",
+			info->role[r].stranded);
+		final_line(label, t.role_packets[r], note);
+	}
 	printf("  pool in use %u, available %u of %u\n", t.pool_size - t.pool_avail,
 		t.pool_avail, t.pool_size);
 	fflush(stdout);

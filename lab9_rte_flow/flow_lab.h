@@ -219,6 +219,8 @@ int flow_reserve_init(uint16_t port_id, enum flow_mode mode, uint16_t nb_queues,
 /* Reserves queue 0 when want (a rule is installed), releases it when not; says so on out. */
 void flow_reserve_update(bool want, FILE *out);
 bool flow_reserve_active(void);
+/* Software mode on a NIC whose own RETA spreads what the rules do not match. */
+bool flow_reserve_nic_reta(void);
 const char *flow_reserve_method_name(void);
 /*
  * Software mode: the virtual queue of a packet no rule claimed, from its RSS

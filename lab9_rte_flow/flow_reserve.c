@@ -203,13 +203,29 @@ flow_reserve_update(bool want, FILE *out)
 	}
 	if (ret == 0) {
 		res.reserved = want;
-		fprintf(out, "queue 0 %s (%s)\n", want ? "reserved for classified traffic" :
-			"back in the plain RSS spread: reservation removed",
-			flow_reserve_method_name());
+		if (want)
+			fprintf(out, "queue 0 reserved for classified traffic (%s)\n",
+				flow_reserve_method_name());
+		else if (res.method == FLOW_RESERVE_CATCHALL)
+			fprintf(out, "queue 0 back in the plain RSS spread: reservation removed "
+				"(catch-all rules removed)\n");
+		else
+			/* What is true now, not the method that kept queue 0 free. */
+			fprintf(out, "queue 0 back in the plain RSS spread: reservation removed "
+				"(%s lists queues 0-%u again)\n",
+				res.method == FLOW_RESERVE_RETA || res.nic_reta ?
+				"the RSS redirection table (RETA)" : "the software RETA",
+				res.nb_queues > 1 ? res.nb_queues - 1u : 0u);
 	} else {
 		fprintf(out, "could not keep unclassified traffic off queue 0 (%s)\n",
 			flow_reserve_method_name());
 	}
+}
+
+bool
+flow_reserve_nic_reta(void)
+{
+	return res.nic_reta;
 }
 
 const char *
