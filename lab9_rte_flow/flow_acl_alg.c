@@ -15,7 +15,7 @@
 #include "flow_acl.h"
 #include "flow_lab.h"
 
-#define CALIB_RUNS 9      /* timings per method: the best counts (the CPUs are shared) */
+#define CALIB_RUNS 25     /* timings per method: the best counts (the CPUs are shared) */
 #define CALIB_MARGIN 10   /* %: a narrower method must win by this much to be taken */
 
 static const struct {
@@ -65,45 +65,45 @@ flow_acl_alg(const struct flow_acl *acl)
 	return acl->alg;
 }
 
-/* The best of CALIB_RUNS timings of ctx searching FLOW_ACL_CALIB_KEYS keys with alg. */
+/* One timing of ctx searching FLOW_ACL_CALIB_KEYS keys. */
 static uint64_t
 calib_time(struct rte_acl_ctx *ctx, const uint8_t **data, uint32_t *res)
 {
-	uint64_t best = UINT64_MAX, t0, t;
-	unsigned int r;
+	uint64_t t0 = rte_rdtsc_precise();
 
-	for (r = 0; r < CALIB_RUNS; r++) {
-		t0 = rte_rdtsc_precise();
-		if (rte_acl_classify(ctx, data, res, FLOW_ACL_CALIB_KEYS, 1) != 0)
-			return UINT64_MAX;
-		t = rte_rdtsc_precise() - t0;
-		best = RTE_MIN(best, t);
-	}
-	return best;
+	if (rte_acl_classify(ctx, data, res, FLOW_ACL_CALIB_KEYS, 1) != 0)
+		return UINT64_MAX;
+	return rte_rdtsc_precise() - t0;
 }
 
 /*
  * Times each method rte_acl_set_ctx_classify() accepts (it answers -ENOTSUP
- * for what the CPU or EAL's SIMD limit rule out); the first measured is
- * the answer ever after, whatever later contexts hold.
+ * for what the CPU or EAL's SIMD limit rule out), the methods taking turns
+ * so that load on the shared CPUs falls on all alike; the best timing of
+ * each counts. The first answer is the answer ever after.
  */
 enum rte_acl_classify_alg
 flow_acl_best_alg(struct rte_acl_ctx *ctx, const uint8_t **data)
 {
 	static int best = -1;
 	uint32_t res[FLOW_ACL_CALIB_KEYS];
-	uint64_t best_t = UINT64_MAX, t;
-	unsigned int i;
+	uint64_t t[RTE_DIM(acl_algs)], best_t = UINT64_MAX;
+	unsigned int i, r;
 
 	if (best >= 0)
 		return (enum rte_acl_classify_alg)best;
+	for (i = 0; i < RTE_DIM(acl_algs); i++)
+		t[i] = UINT64_MAX;
+	for (r = 0; r < CALIB_RUNS; r++)
+		for (i = 0; i < RTE_DIM(acl_algs); i++)
+			if (rte_acl_set_ctx_classify(ctx, acl_algs[i].alg) == 0)
+				t[i] = RTE_MIN(t[i], calib_time(ctx, data, res));
 	for (i = 0; i < RTE_DIM(acl_algs); i++) {
-		if (rte_acl_set_ctx_classify(ctx, acl_algs[i].alg) != 0)
+		if (t[i] == UINT64_MAX)
 			continue;
-		t = calib_time(ctx, data, res);
-		if (best < 0 || t * 100 < best_t * (100 - CALIB_MARGIN)) {
+		if (best < 0 || t[i] * 100 < best_t * (100 - CALIB_MARGIN)) {
 			best = acl_algs[i].alg;
-			best_t = t;
+			best_t = t[i];
 		}
 	}
 	return best >= 0 ? (enum rte_acl_classify_alg)best : RTE_ACL_CLASSIFY_SCALAR;

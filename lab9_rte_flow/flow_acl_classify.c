@@ -21,11 +21,13 @@
 #define ACL_CHUNK 32     /* packets per rte_acl_classify() call */
 #define GROUP_DONE UINT32_MAX
 
+/*
+ * rte_pktmbuf_read(): the bytes in place when the first segment holds them
+ * (one comparison), else copied from the chain, NULL past the packet's end.
+ */
 static inline const uint8_t *
 pkt_read(const struct rte_mbuf *m, uint32_t off, uint32_t len, void *buf)
 {
-	if (off + len > rte_pktmbuf_pkt_len(m))
-		return NULL;
 	return rte_pktmbuf_read(m, off, len, buf);
 }
 
