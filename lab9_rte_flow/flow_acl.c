@@ -28,33 +28,7 @@
 #include "flow_acl.h"
 #include "flow_lab.h"
 
-/*
- * The key's fields for rte_acl, all BITMASK (a rule's masks are arbitrary
- * bits, not only prefixes). Every 4-byte input group is covered whole;
- * rte_acl_build() drops the groups no rule looks at.
- */
-#define KEY_FIELD(sz, in, member, plus) { sz, in, offsetof(struct flow_acl_key, member) + (plus) }
-static const struct {
-	uint8_t size;
-	uint8_t input;
-	uint8_t offset;
-} key_fields[] = {
-	KEY_FIELD(1, 0, shape, 0),
-	KEY_FIELD(1, 1, proto, 0), KEY_FIELD(1, 1, pad2, 0), KEY_FIELD(2, 1, eth_type, 0),
-	KEY_FIELD(4, 2, eth, 0), KEY_FIELD(2, 3, eth, 4), KEY_FIELD(2, 3, eth, 6),
-	KEY_FIELD(4, 4, eth, 8),
-	KEY_FIELD(2, 5, vlan[0], 0), KEY_FIELD(2, 5, vlan[0], 2),
-	KEY_FIELD(2, 6, vlan[1], 0), KEY_FIELD(2, 6, vlan[1], 2),
-	KEY_FIELD(4, 7, src, 0), KEY_FIELD(4, 8, src, 4), KEY_FIELD(4, 9, src, 8),
-	KEY_FIELD(4, 10, src, 12),
-	KEY_FIELD(4, 11, dst, 0), KEY_FIELD(4, 12, dst, 4), KEY_FIELD(4, 13, dst, 8),
-	KEY_FIELD(4, 14, dst, 12),
-	KEY_FIELD(2, 15, ports, 0), KEY_FIELD(2, 15, ports, 2),
-	KEY_FIELD(4, 16, tun_id, 0),
-};
-#define KEY_NB_FIELDS 23
-
-RTE_ACL_RULE_DEF(flow_acl_rule, KEY_NB_FIELDS);
+RTE_ACL_RULE_DEF(flow_acl_rule, ACL_MAX_FIELDS);
 
 /*
  * Where an item's header bytes go in the key: the fields the rule syntax
@@ -343,41 +317,33 @@ flow_acl_check(const struct flow_rule *r, const struct flow_soft_rule *rules,
 	return 0;
 }
 
-/* The key's bytes at a field, as the host-order number rte_acl wants in a rule. */
-static uint64_t
-key_field_value(const struct flow_acl_key *k, unsigned int f)
+/* The 4 key bytes at off as the host-order number rte_acl wants of network bytes. */
+static uint32_t
+key_word(const struct flow_acl_key *k, unsigned int off)
 {
-	const uint8_t *p = (const uint8_t *)k + key_fields[f].offset;
-	uint64_t v = 0;
-	unsigned int i;
+	const uint8_t *p = (const uint8_t *)k + off;
 
-	for (i = 0; i < key_fields[f].size; i++)
-		v = v << 8 | p[i];
-	return v;
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
+/*
+ * The rule over the layout's fields: the shape byte one of its own
+ * (rte_acl wants a first field of 1 byte), then 4-byte BITMASK ones.
+ */
 static void
-acl_rule_fields(struct flow_acl_rule *ar, const struct key_rule *kr)
+acl_rule_fields(struct flow_acl_rule *ar, const struct key_rule *kr,
+		const struct flow_acl_layout *lo)
 {
+	struct flow_acl_key val = kr->val, mask = kr->mask;
 	unsigned int f;
 
-	for (f = 0; f < KEY_NB_FIELDS; f++) {
-		uint64_t v = key_field_value(&kr->val, f), m = key_field_value(&kr->mask, f);
-
-		switch (key_fields[f].size) {
-		case 1:
-			ar->field[f].value.u8 = (uint8_t)v;
-			ar->field[f].mask_range.u8 = (uint8_t)m;
-			break;
-		case 2:
-			ar->field[f].value.u16 = (uint16_t)v;
-			ar->field[f].mask_range.u16 = (uint16_t)m;
-			break;
-		default:
-			ar->field[f].value.u32 = (uint32_t)v;
-			ar->field[f].mask_range.u32 = (uint32_t)m;
-			break;
-		}
+	flow_acl_pack(lo, &val);
+	flow_acl_pack(lo, &mask);
+	ar->field[0].value.u8 = val.shape;
+	ar->field[0].mask_range.u8 = mask.shape;
+	for (f = 0; f < lo->nb_fields; f++) {
+		ar->field[1 + f].value.u32 = key_word(&val, lo->field_off[f]);
+		ar->field[1 + f].mask_range.u32 = key_word(&mask, lo->field_off[f]);
 	}
 }
 
@@ -386,9 +352,10 @@ acl_rule_fields(struct flow_acl_rule *ar, const struct key_rule *kr)
  * PASSTHRU rules) to ctx: priority by position, categories 0..before.
  */
 static int
-acl_add_rule(struct rte_acl_ctx *ctx, const struct flow_rule *r, unsigned int idx,
-		unsigned int pos, unsigned int n, unsigned int before)
+acl_add_rule(const struct flow_acl *acl, struct rte_acl_ctx *ctx, const struct flow_rule *r,
+		unsigned int idx, unsigned int pos, unsigned int n, unsigned int before)
 {
+	const struct flow_acl_layout *lo = &acl->layout;
 	struct flow_acl_rule ar[2];
 	struct rte_flow_error e;
 	struct key_rule kr;
@@ -405,67 +372,19 @@ acl_add_rule(struct rte_acl_ctx *ctx, const struct flow_rule *r, unsigned int id
 	/* Without eth, flow_soft.c skips one 0x8100 tag: untagged, or one such tag. */
 	if (kr.implicit_eth) {
 		ar[1].data = ar[0].data;
-		acl_rule_fields(&ar[0], &kr);
+		acl_rule_fields(&ar[0], &kr, lo);
 		kr.val.shape |= KEY_VLAN(1);
 		kr.mask.shape |= KEY_VLAN(2);
 		kr.val.eth_type[0] = RTE_ETHER_TYPE_VLAN >> 8;
 		kr.val.eth_type[1] = RTE_ETHER_TYPE_VLAN & 0xff;
 		kr.mask.eth_type[0] = 0xff;
 		kr.mask.eth_type[1] = 0xff;
-		acl_rule_fields(&ar[1], &kr);
+		acl_rule_fields(&ar[1], &kr, lo);
 		nb = 2;
 	} else {
-		acl_rule_fields(&ar[0], &kr);
+		acl_rule_fields(&ar[0], &kr, lo);
 	}
 	return rte_acl_add_rules(ctx, (const struct rte_acl_rule *)ar, nb);
-}
-
-/* The best classify method this CPU and EAL's SIMD limit allow: widest first. */
-static const struct {
-	enum rte_acl_classify_alg alg;
-	const char *name;
-} acl_algs[] = {
-	{ RTE_ACL_CLASSIFY_AVX512X32, "avx512x32" },
-	{ RTE_ACL_CLASSIFY_AVX512X16, "avx512x16" },
-	{ RTE_ACL_CLASSIFY_AVX2, "avx2" },
-	{ RTE_ACL_CLASSIFY_SSE, "sse" },
-	{ RTE_ACL_CLASSIFY_NEON, "neon" },
-	{ RTE_ACL_CLASSIFY_ALTIVEC, "altivec" },
-	{ RTE_ACL_CLASSIFY_SCALAR, "scalar" },
-};
-
-const char *
-flow_acl_alg_name(enum rte_acl_classify_alg alg)
-{
-	unsigned int i;
-
-	for (i = 0; i < RTE_DIM(acl_algs); i++)
-		if (acl_algs[i].alg == alg)
-			return acl_algs[i].name;
-	return "default";
-}
-
-int
-flow_acl_set_alg(struct flow_acl *acl, enum rte_acl_classify_alg alg)
-{
-	unsigned int g;
-	int ret;
-
-	for (g = 0; g <= FLOW_SOFT_MAX_GROUP; g++) {
-		if (acl->group[g].ctx == NULL)
-			continue;
-		ret = rte_acl_set_ctx_classify(acl->group[g].ctx, alg);
-		if (ret < 0)
-			return ret;
-	}
-	acl->alg = alg;
-	return 0;
-}
-
-enum rte_acl_classify_alg
-flow_acl_alg(const struct flow_acl *acl)
-{
-	return acl->alg;
 }
 
 /* One group's context from rules[first..first+n). */
@@ -473,7 +392,7 @@ static int
 acl_group_build(struct flow_acl *acl, uint32_t g, unsigned int first, unsigned int n)
 {
 	struct rte_acl_param prm = { .socket_id = SOCKET_ID_ANY,
-		.rule_size = RTE_ACL_RULE_SZ(KEY_NB_FIELDS), .max_rule_num = 2 * n };
+		.rule_size = RTE_ACL_RULE_SZ(ACL_MAX_FIELDS), .max_rule_num = 2 * n };
 	struct rte_acl_config cfg;
 	struct rte_acl_ctx *ctx;
 	char name[RTE_ACL_NAMESIZE];
@@ -490,55 +409,147 @@ acl_group_build(struct flow_acl *acl, uint32_t g, unsigned int first, unsigned i
 	for (i = 0; i < n; i++) {
 		const struct flow_rule *r = acl->rules[first + i].rule;
 
-		ret = acl_add_rule(ctx, r, first + i, i, n, before);
+		ret = acl_add_rule(acl, ctx, r, first + i, i, n, before);
 		if (ret < 0)
 			return ret;
 		if (rule_continues(r)) {
 			if (++before > FLOW_ACL_MAX_PASSTHRU)
 				return -ENOSPC;
-			acl->next_category[first + i] = (uint8_t)before;
+			acl->action[first + i].next_category = (uint8_t)before;
 		}
 	}
 	memset(&cfg, 0, sizeof(cfg));
 	/* rte_acl_classify() takes 1 category, or a multiple of 4. */
 	cfg.num_categories = before == 0 ? 1 :
 		RTE_ALIGN_CEIL(before + 1, RTE_ACL_RESULTS_MULTIPLIER);
-	cfg.num_fields = KEY_NB_FIELDS;
-	for (f = 0; f < KEY_NB_FIELDS; f++) {
+	cfg.num_fields = 1 + acl->layout.nb_fields;
+	for (f = 0; f < cfg.num_fields; f++) {
 		cfg.defs[f].type = RTE_ACL_FIELD_TYPE_BITMASK;
-		cfg.defs[f].size = key_fields[f].size;
+		cfg.defs[f].size = f == 0 ? 1 : 4;
 		cfg.defs[f].field_index = (uint8_t)f;
-		cfg.defs[f].input_index = key_fields[f].input;
-		cfg.defs[f].offset = key_fields[f].offset;
+		cfg.defs[f].input_index = (uint8_t)f;
+		cfg.defs[f].offset = f == 0 ? 0 : acl->layout.field_off[f - 1];
 	}
 	acl->group[g].nb_categories = cfg.num_categories;
 	ret = rte_acl_build(ctx, &cfg);
 	if (ret < 0)
 		return ret;
-	return rte_acl_set_ctx_classify(ctx, acl->alg);
+	return 0;
 }
 
 /*
- * The widest method rte_acl_set_ctx_classify() accepts here (it answers
- * -ENOTSUP for what the CPU or EAL's SIMD limit rule out), found once.
+ * Which bytes of the key these rules read: the words of which some rule
+ * compares more than ACL_PACK_WORD bytes, where they are; the bytes some
+ * rule compares of the other words, packed. The Ethernet type counts for a
+ * rule without eth, which accepts one 0x8100 tag.
  */
-static enum rte_acl_classify_alg
-acl_best_alg(void)
+static int
+acl_layout(struct flow_acl *acl)
 {
-	static int best = -1;
-	struct rte_acl_param prm = { .name = "flow_acl_probe", .socket_id = SOCKET_ID_ANY,
-		.rule_size = RTE_ACL_RULE_SZ(KEY_NB_FIELDS), .max_rule_num = 1 };
-	struct rte_acl_ctx *probe;
-	unsigned int i;
+	struct flow_acl_layout *lo = &acl->layout;
+	uint8_t used[4 * (1 + ACL_KEY_WORDS)] = { 0 };
+	unsigned int i, j, w, n, packed = 0;
+	struct rte_flow_error e;
+	struct key_rule kr;
+	int ret;
 
-	if (best >= 0)
-		return (enum rte_acl_classify_alg)best;
-	probe = rte_acl_create(&prm);
-	for (i = 0; probe != NULL && i < RTE_DIM(acl_algs) && best < 0; i++)
-		if (rte_acl_set_ctx_classify(probe, acl_algs[i].alg) == 0)
-			best = acl_algs[i].alg;
-	rte_acl_free(probe);
-	return best >= 0 ? (enum rte_acl_classify_alg)best : RTE_ACL_CLASSIFY_SCALAR;
+	for (i = 0; i < acl->nb_rules; i++) {
+		const uint8_t *mask = (const uint8_t *)&kr.mask;
+
+		ret = key_rule_build(acl->rules[i].rule, &kr, &e);
+		if (ret < 0)
+			return ret;
+		for (j = 4; j < sizeof(used); j++)
+			used[j] |= mask[j] != 0;
+		if (kr.implicit_eth)
+			memset(&used[KEY_OFF(eth_type)], 1, sizeof(kr.mask.eth_type));
+	}
+	memset(lo, 0, sizeof(*lo));
+	for (w = 1; w <= ACL_KEY_WORDS; w++) {
+		for (j = 4 * w, n = 0; j < 4 * w + 4; j++)
+			n += used[j];
+		if (n > ACL_PACK_WORD) {
+			lo->field_off[lo->nb_fields++] = (uint8_t)(4 * w);
+			continue;
+		}
+		for (j = 4 * w; j < 4 * w + 4; j++) {
+			struct acl_run *run = lo->nb_runs > 0 ? &lo->run[lo->nb_runs - 1] : NULL;
+
+			if (!used[j])
+				continue;
+			if (run != NULL && run->from + run->len == j && run->len < 8)
+				run->len++;
+			else
+				lo->run[lo->nb_runs++] = (struct acl_run){ .from = (uint8_t)j,
+					.len = 1 };
+			packed++;
+		}
+	}
+	for (j = 0; j < packed; j += 4)
+		lo->field_off[lo->nb_fields++] = (uint8_t)(KEY_OFF(packed) + j);
+	/*
+	 * One field after the shape even when no rule needs it, as with every
+	 * layout before this one (rte_acl_build() drops fields all rules leave
+	 * wild: it costs no transition).
+	 */
+	if (lo->nb_fields == 0)
+		lo->field_off[lo->nb_fields++] = KEY_OFF(packed);
+	return 0;
+}
+
+/*
+ * The classify method: measured once, on the first rules compiled, with
+ * keys their first group's rules match (of varied depth, as traffic's).
+ */
+static int
+acl_pick_alg(struct flow_acl *acl)
+{
+	static struct flow_acl_key keys[FLOW_ACL_CALIB_KEYS];
+	const uint8_t *data[FLOW_ACL_CALIB_KEYS];
+	struct rte_flow_error e;
+	struct key_rule kr;
+	unsigned int i, n;
+	uint32_t g;
+
+	if (acl->nb_rules == 0)
+		return 0;
+	g = acl->rules[0].rule->attr.group;
+	for (n = 0; n < acl->nb_rules && acl->rules[n].rule->attr.group == g; n++)
+		;
+	for (i = 0; i < FLOW_ACL_CALIB_KEYS; i++) {
+		if (key_rule_build(acl->rules[i % n].rule, &kr, &e) < 0)
+			return -EINVAL;
+		keys[i] = kr.val;
+		flow_acl_pack(&acl->layout, &keys[i]);
+		data[i] = (const uint8_t *)&keys[i];
+	}
+	return flow_acl_set_alg(acl, flow_acl_best_alg(acl->group[g].ctx, data));
+}
+
+/*
+ * What rule sr's match does, from flow_soft_apply() on a verdict that shows
+ * which fields it set (a queue of INT16_MIN is none: queues are 0..1023).
+ */
+static void
+acl_action_build(struct acl_action *act, const struct flow_soft_rule *sr)
+{
+	const struct rte_flow_action *a;
+	struct flow_soft_verdict v = { .queue = INT16_MIN };
+	uint32_t group = 0;
+	bool jumped;
+
+	act->rule_id = sr->id;
+	for (a = sr->rule->actions; a->type != RTE_FLOW_ACTION_TYPE_END; a++)
+		if (a->type == RTE_FLOW_ACTION_TYPE_RSS) {
+			act->flags = ACT_RSS;
+			return;
+		}
+	act->flags = flow_soft_apply(sr->rule, NULL, &v, &group, &jumped) ? ACT_ENDS : 0;
+	act->flags |= (v.queue != INT16_MIN ? ACT_QUEUE : 0) | (v.drop ? ACT_DROP : 0) |
+		(v.marked ? ACT_MARK : 0) | (jumped ? ACT_JUMP : 0);
+	act->queue = v.queue;
+	act->mark = v.mark;
+	act->group = group;
 }
 
 struct flow_acl *
@@ -549,14 +560,17 @@ flow_acl_build(struct flow_soft_rule *rules, unsigned int nb_rules)
 	int ret = 0;
 
 	acl = calloc(1, sizeof(*acl));
-	if (acl == NULL || (acl->next_category = calloc(nb_rules + 1, 1)) == NULL) {
+	if (acl == NULL ||
+	    (acl->action = calloc(nb_rules + 1, sizeof(acl->action[0]))) == NULL) {
 		free(acl);
 		rte_errno = ENOMEM;
 		return NULL;
 	}
 	acl->rules = rules;
 	acl->nb_rules = nb_rules;
-	acl->alg = acl_best_alg();
+	ret = acl_layout(acl);
+	for (i = 0; i < nb_rules; i++)
+		acl_action_build(&acl->action[i], &rules[i]);
 	/* rules[] is sorted by group: one context per run of a group. */
 	for (first = 0; first < nb_rules && ret == 0; first = i) {
 		uint32_t g = rules[first].rule->attr.group;
@@ -565,6 +579,8 @@ flow_acl_build(struct flow_soft_rule *rules, unsigned int nb_rules)
 			;
 		ret = g > FLOW_SOFT_MAX_GROUP ? -EINVAL : acl_group_build(acl, g, first, i - first);
 	}
+	if (ret == 0)
+		ret = acl_pick_alg(acl);
 	if (ret < 0) {
 		flow_acl_free(acl);
 		rte_errno = -ret;
@@ -582,6 +598,6 @@ flow_acl_free(struct flow_acl *acl)
 		return;
 	for (g = 0; g <= FLOW_SOFT_MAX_GROUP; g++)
 		rte_acl_free(acl->group[g].ctx);
-	free(acl->next_category);
+	free(acl->action);
 	free(acl);
 }

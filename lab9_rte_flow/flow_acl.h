@@ -7,7 +7,9 @@
 #ifndef FLOW_ACL_H
 #define FLOW_ACL_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_acl.h>
 
@@ -30,7 +32,13 @@
 #define KEY_TAGS 2       /* VLAN items a rule may have (QinQ) */
 #define KEY_VLAN(n) (KEY_VLAN1 << ((n) - 1))   /* "at least n tags", n = 1, 2 */
 
-/* What rte_acl reads: network order, as in the packet. */
+/*
+ * What rte_acl reads: the header fields key_fill() takes from a packet,
+ * network order as there, in 4-byte words (one rte_acl field each), then
+ * the bytes of the words a rule set barely uses, packed (struct
+ * flow_acl_layout). Every byte read costs every packet a trie transition,
+ * whether a rule compares it or not.
+ */
 struct flow_acl_key {
 	uint8_t shape;          /* the first field: one byte, as rte_acl requires */
 	uint8_t pad[3];
@@ -43,6 +51,45 @@ struct flow_acl_key {
 	uint8_t dst[16];
 	uint8_t ports[4];       /* TCP or UDP source, destination */
 	uint8_t tun_id[4];      /* bytes 4-7 of the VXLAN (VNI) or GTP-U (TEID) header */
+	uint8_t packed[40];     /* 2 bytes of each word at most, and 8 for flow_acl_pack() */
+};
+
+#define ACL_KEY_WORDS (offsetof(struct flow_acl_key, packed) / 4 - 1)   /* after the shape's */
+#define ACL_PACKED_GROUPS (2 * ACL_KEY_WORDS / 4)
+#define ACL_MAX_FIELDS (1 + ACL_KEY_WORDS + ACL_PACKED_GROUPS)
+#define ACL_PACK_WORD 2   /* a word of which rules compare this many bytes or fewer is packed */
+
+/* A run of key bytes to pack, 8 at most: one 8-byte copy packs it. */
+struct acl_run {
+	uint8_t from, len;
+};
+
+struct flow_acl_layout {
+	uint8_t nb_fields;                    /* after the shape: words, then packed groups */
+	uint8_t field_off[ACL_MAX_FIELDS];    /* where each is in the key */
+	uint8_t nb_runs;
+	struct acl_run run[2 * ACL_KEY_WORDS];
+};
+
+/*
+ * What a rule's match does to a verdict, found once from its actions by
+ * flow_soft_apply() (the reference), so that a match costs no walk of
+ * them. An RSS rule's queue depends on the packet: it is applied as is.
+ */
+#define ACT_QUEUE 0x01   /* sets the queue */
+#define ACT_DROP  0x02
+#define ACT_MARK  0x04
+#define ACT_ENDS  0x08   /* the group's search stops here (else PASSTHRU: next category) */
+#define ACT_JUMP  0x10
+#define ACT_RSS   0x20   /* flow_soft_apply() per packet */
+
+struct acl_action {
+	uint8_t flags;
+	uint8_t next_category;   /* a PASSTHRU rule's: where the search goes on */
+	int16_t queue;
+	uint32_t mark;
+	uint32_t group;          /* a JUMP's */
+	int rule_id;
 };
 
 struct acl_group {
@@ -54,8 +101,36 @@ struct flow_acl {
 	struct flow_soft_rule *rules;    /* sorted by flow_soft_sort(); the caller's */
 	unsigned int nb_rules;
 	enum rte_acl_classify_alg alg;
+	struct flow_acl_layout layout;   /* one for all groups: the key is filled once */
 	struct acl_group group[FLOW_SOFT_MAX_GROUP + 1];
-	uint8_t *next_category;          /* per rule: where a PASSTHRU rule goes on */
+	struct acl_action *action;       /* per rule */
 };
+
+/*
+ * Packs the bytes of k (a packet's key, or a rule's value or mask) that the
+ * layout reads outside their words, then zeros to the end of the last
+ * group (no rule compares them). Each run is copied as 8 bytes, the next
+ * run's copy overwriting what was beyond it.
+ */
+static inline void
+flow_acl_pack(const struct flow_acl_layout *lo, struct flow_acl_key *k)
+{
+	const uint8_t *kb = (const uint8_t *)k;
+	uint8_t *q = k->packed;
+	unsigned int r;
+
+	for (r = 0; r < lo->nb_runs; r++) {
+		memcpy(q, kb + lo->run[r].from, 8);
+		q += lo->run[r].len;
+	}
+	memset(q, 0, 4);
+}
+
+/*
+ * flow_acl_alg.c: the fastest classify method here, measured once with
+ * ctx searching data (FLOW_ACL_CALIB_KEYS packed keys).
+ */
+#define FLOW_ACL_CALIB_KEYS 64
+enum rte_acl_classify_alg flow_acl_best_alg(struct rte_acl_ctx *ctx, const uint8_t **data);
 
 #endif /* FLOW_ACL_H */

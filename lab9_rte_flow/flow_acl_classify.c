@@ -21,11 +21,13 @@
 #define ACL_CHUNK 32     /* packets per rte_acl_classify() call */
 #define GROUP_DONE UINT32_MAX
 
+/*
+ * rte_pktmbuf_read(): the bytes in place when the first segment holds them
+ * (one comparison), else copied from the chain, NULL past the packet's end.
+ */
 static inline const uint8_t *
 pkt_read(const struct rte_mbuf *m, uint32_t off, uint32_t len, void *buf)
 {
-	if (off + len > rte_pktmbuf_pkt_len(m))
-		return NULL;
 	return rte_pktmbuf_read(m, off, len, buf);
 }
 
@@ -112,24 +114,77 @@ key_fill(const struct rte_mbuf *m, struct flow_acl_key *k)
 }
 
 /*
+ * Hit counts of a chunk, added to the rules' once per rule (an atomic add
+ * per match would cost more than the rest of the match).
+ */
+#define TALLY_RULES 8
+
+struct acl_tally {
+	unsigned int nb;
+	uint32_t rule[TALLY_RULES], hits[TALLY_RULES];
+};
+
+static inline void
+tally_flush(const struct flow_acl *acl, struct acl_tally *t)
+{
+	unsigned int i;
+
+	for (i = 0; i < t->nb; i++)
+		__atomic_fetch_add(&acl->rules[t->rule[i]].hits, t->hits[i], __ATOMIC_RELAXED);
+	t->nb = 0;
+}
+
+static inline void
+tally_add(const struct flow_acl *acl, struct acl_tally *t, uint32_t rule)
+{
+	unsigned int i;
+
+	for (i = 0; i < t->nb; i++)
+		if (t->rule[i] == rule) {
+			t->hits[i]++;
+			return;
+		}
+	if (t->nb == TALLY_RULES)
+		tally_flush(acl, t);
+	t->rule[t->nb] = rule;
+	t->hits[t->nb++] = 1;
+}
+
+/*
  * A packet's matches in one group, best first: res[c] is the best rule of
  * category c (the rules after the c-th PASSTHRU one). Sets *group to the
  * JUMP's group, or GROUP_DONE.
  */
 static inline void
-acl_resolve(const struct flow_acl *acl, const struct rte_mbuf *m, struct flow_soft_verdict *v,
-		const uint32_t *res, uint32_t *group, uint8_t *jumps)
+acl_resolve(const struct flow_acl *acl, struct acl_tally *t, const struct rte_mbuf *m,
+		struct flow_soft_verdict *v, const uint32_t *res, uint32_t *group, uint8_t *jumps)
 {
 	uint32_t u, c = 0;
-	bool jumped;
+	bool ends, jumped;
 
 	while ((u = res[c]) != 0) {
-		struct flow_soft_rule *sr = &acl->rules[u - 1];
+		const struct acl_action *a = &acl->action[u - 1];
 
-		__atomic_fetch_add(&sr->hits, 1, __ATOMIC_RELAXED);
-		v->rule_id = sr->id;
-		if (!flow_soft_apply(sr->rule, m, v, group, &jumped)) {
-			c = acl->next_category[u - 1];
+		tally_add(acl, t, u - 1);
+		v->rule_id = a->rule_id;
+		if (a->flags & ACT_RSS) {
+			ends = flow_soft_apply(acl->rules[u - 1].rule, m, v, group, &jumped);
+		} else {
+			if (a->flags & ACT_QUEUE)
+				v->queue = a->queue;
+			if (a->flags & ACT_DROP)
+				v->drop = true;
+			if (a->flags & ACT_MARK) {
+				v->marked = true;
+				v->mark = a->mark;
+			}
+			ends = (a->flags & ACT_ENDS) != 0;
+			jumped = (a->flags & ACT_JUMP) != 0;
+			if (jumped)
+				*group = a->group;
+		}
+		if (!ends) {
+			c = a->next_category;
 			continue;
 		}
 		if (!jumped || ++*jumps > FLOW_MAX_JUMPS)
@@ -149,23 +204,30 @@ acl_classify_chunk(const struct flow_acl *acl, struct rte_mbuf *const *pkts, uin
 	uint32_t res[ACL_CHUNK * RTE_ACL_MAX_CATEGORIES];
 	uint32_t group[ACL_CHUNK];
 	uint8_t at[ACL_CHUNK], jumps[ACL_CHUNK];
+	struct acl_tally t = { .nb = 0 };
 	uint32_t g, ncat;
 	uint16_t i, nb;
 
 	for (i = 0; i < n; i++) {
 		flow_soft_verdict_init(&v[i]);
 		key_fill(pkts[i], &keys[i]);
+		flow_acl_pack(&acl->layout, &keys[i]);
 		group[i] = 0;
 		jumps[i] = 0;
+		at[i] = (uint8_t)i;
+		data[i] = (const uint8_t *)&keys[i];
 	}
 	for (g = 0; g <= FLOW_SOFT_MAX_GROUP; g++) {
 		if (acl->group[g].ctx == NULL)
 			continue;
-		for (i = 0, nb = 0; i < n; i++)
-			if (group[i] == g) {
-				at[nb] = (uint8_t)i;
-				data[nb++] = (const uint8_t *)&keys[i];
-			}
+		/* Every packet starts in group 0: its list is the chunk, as made above. */
+		nb = n;
+		if (g > 0)
+			for (i = 0, nb = 0; i < n; i++)
+				if (group[i] == g) {
+					at[nb] = (uint8_t)i;
+					data[nb++] = (const uint8_t *)&keys[i];
+				}
 		if (nb == 0)
 			continue;
 		ncat = acl->group[g].nb_categories;
@@ -173,9 +235,10 @@ acl_classify_chunk(const struct flow_acl *acl, struct rte_mbuf *const *pkts, uin
 		if (rte_acl_classify(acl->group[g].ctx, data, res, nb, ncat) != 0)
 			memset(res, 0, sizeof(res[0]) * nb * ncat);
 		for (i = 0; i < nb; i++)
-			acl_resolve(acl, pkts[at[i]], &v[at[i]], &res[i * ncat], &group[at[i]],
-				&jumps[at[i]]);
+			acl_resolve(acl, &t, pkts[at[i]], &v[at[i]], &res[i * ncat],
+				&group[at[i]], &jumps[at[i]]);
 	}
+	tally_flush(acl, &t);
 }
 
 void
