@@ -37,6 +37,7 @@
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
+#include <rte_prefetch.h>
 #include <rte_ring.h>
 #include <rte_seqlock.h>
 
@@ -55,6 +56,12 @@
 #define LAB8_DEFAULT_RING    4096
 #define LAB8_DEFAULT_MBUFS   16383
 #define LAB8_POLLS_PER_CLOCK 63u
+/*
+ * Mbufs per ring operation here (rx bursts gathered, done rings emptied): each
+ * moves the ring's head and tail lines between the cores, whatever its size.
+ * A secondary still takes LAB8_BURST: a killed one strands one burst at most.
+ */
+#define LAB8_BATCH           (4 * LAB8_BURST)
 
 struct primary_opts {
 	uint16_t port_id;
@@ -319,7 +326,7 @@ static int
 check_pool_size(void)
 {
 	uint32_t min_mbufs = 2 * opts.ring_size + (uint32_t)port_conf.nb_rxq * LAB_PORT_RXD +
-		4 * (LAB_MBUF_CACHE * 3 / 2) + LAB8_BURST;
+		4 * (LAB_MBUF_CACHE * 3 / 2) + LAB8_BATCH;
 
 	if (opts.nb_mbufs == 0) {
 		/* Without --mbufs: the default, or more when the queues need it (--rxq 8). */
@@ -352,26 +359,29 @@ free_burst(struct rte_mbuf **pkts, unsigned int n, bool handed_back)
 		uintptr_t v = (uintptr_t)pkts[i];
 		struct rte_mbuf *m = (struct rte_mbuf *)(v & ~LAB8_DONE_SLOW);
 
-		if (unlikely(handed_back ? (v & LAB8_DONE_SLOW) != 0 : !lab8_mbuf_plain(m, pool)))
+		if (unlikely(handed_back ? (v & LAB8_DONE_SLOW) != 0 : !lab8_mbuf_plain(m, pool))) {
 			rte_pktmbuf_free(m);
-		else
+		} else {
 			pkts[plain++] = m;
+			if (handed_back)
+				rte_prefetch0_write(m);
+		}
 	}
 	if (plain > 0)
 		rte_mempool_put_bulk(pool, (void **)pkts, plain);
 }
 
-/* Frees what the secondaries handed back, up to max_bursts bursts per role; how many. */
+/* Frees what the secondaries handed back, up to max_batches batches per role; how many. */
 static unsigned int
-free_done(unsigned int max_bursts)
+free_done(unsigned int max_batches)
 {
-	struct rte_mbuf *pkts[LAB8_BURST];
+	struct rte_mbuf *pkts[LAB8_BATCH];
 	unsigned int r, b, total = 0;
 
 	for (r = 0; r < LAB8_ROLE_MAX; r++) {
-		for (b = 0; b < max_bursts; b++) {
+		for (b = 0; b < max_batches; b++) {
 			unsigned int n = rte_ring_sc_dequeue_burst(done_rings[r], (void **)pkts,
-				LAB8_BURST, NULL);
+				LAB8_BATCH, NULL);
 
 			LAB8_STAGE_MARK(LAB8_STAGE_DEQUEUE, n);
 			if (n == 0)
@@ -379,7 +389,7 @@ free_done(unsigned int max_bursts)
 			free_burst(pkts, n, true);
 			LAB8_STAGE_MARK(LAB8_STAGE_FREE, n);
 			total += n;
-			if (n < LAB8_BURST)
+			if (n < LAB8_BATCH)
 				break;
 		}
 	}
@@ -388,7 +398,7 @@ free_done(unsigned int max_bursts)
 
 /* Into the role's ring; what does not fit is dropped here, so the pool never drains. */
 static void
-enqueue_role(unsigned int role, struct rte_mbuf **pkts, uint16_t n)
+enqueue_role(unsigned int role, struct rte_mbuf **pkts, unsigned int n)
 {
 	struct lab8_primary_counters *pc = &info->primary;
 	unsigned int sent;
@@ -419,11 +429,29 @@ enqueue_by_rules(uint16_t qid, struct rte_mbuf **pkts, uint16_t n)
 		enqueue_role(role, by_role[role], nb[role]);
 }
 
-/* Receives on every queue this process still polls, bursts into the rings. */
+/*
+ * Receives up to LAB8_BATCH mbufs from queue qid into pkts, a burst at a
+ * time while the queue gives full bursts; how many.
+ */
+static unsigned int
+rx_batch(uint16_t qid, struct rte_mbuf **pkts)
+{
+	unsigned int n = 0;
+	uint16_t got;
+
+	do {
+		got = rte_eth_rx_burst(opts.port_id, qid, &pkts[n], LAB8_BURST);
+		LAB8_STAGE_MARK(LAB8_STAGE_RX, got);
+		n += got;
+	} while (got == LAB8_BURST && n < LAB8_BATCH);
+	return n;
+}
+
+/* Receives on every queue this process still polls, batches into the rings. */
 static void
 rx_loop(void)
 {
-	struct rte_mbuf *pkts[LAB8_BURST];
+	struct rte_mbuf *pkts[LAB8_BATCH];
 	struct lab8_primary_counters *pc = &info->primary;
 	uint8_t queue_role[LAB8_MAX_QUEUES];
 	uint64_t hb_period = ms_to_cycles(LAB8_HEARTBEAT_MS);
@@ -444,20 +472,22 @@ rx_loop(void)
 		LAB8_STAGE_MARK(LAB8_STAGE_OTHER, 0);
 		for (i = 0; i < primary.nb_polled; i++) {
 			uint16_t qid = primary.polled[i];
-			uint16_t n;
+			unsigned int n;
 
-			n = rte_eth_rx_burst(opts.port_id, qid, pkts, LAB8_BURST);
-			LAB8_STAGE_MARK(LAB8_STAGE_RX, n);
-			if (n == 0)
-				continue;
-			pc->rx[qid] += n;
 			/* The NIC's queue picks the role, or the rules on this CPU do. */
-			if (primary.soft_rules)
-				enqueue_by_rules(qid, pkts, n);
-			else
-				enqueue_role(queue_role[qid], pkts, n);
+			if (unlikely(primary.soft_rules)) {
+				n = rte_eth_rx_burst(opts.port_id, qid, pkts, LAB8_BURST);
+				LAB8_STAGE_MARK(LAB8_STAGE_RX, n);
+				pc->rx[qid] += n;
+				if (n > 0)
+					enqueue_by_rules(qid, pkts, (uint16_t)n);
+				continue;
+			}
+			n = rx_batch(qid, pkts);
+			pc->rx[qid] += n;
+			enqueue_role(queue_role[qid], pkts, n);
 		}
-		/* As many bursts back per role as its queues can bring in per loop. */
+		/* As many batches back per role as its queues can bring in per loop. */
 		free_done(primary.nb_polled);
 
 		/* rdtsc costs ~10 ns here: look at the clock every 64 loops only. */
@@ -478,30 +508,6 @@ rx_loop(void)
 		}
 	}
 	LAB8_STAGE_PRINT(pc->rx, primary.nb_rxq);
-}
-
-/* Tells the secondaries to let go and gives them a moment to do so. */
-static void
-stop_secondaries(void)
-{
-	uint64_t deadline = rte_get_timer_cycles() + ms_to_cycles(3 * LAB8_WATCH_MS);
-	unsigned int s, live;
-
-	__atomic_store_n(&info->primary_state, LAB8_PRIMARY_STOPPING, __ATOMIC_RELEASE);
-	printf("lab8_primary: stopping: secondaries are told to let go\n");
-	fflush(stdout);
-	do {
-		live = 0;
-		for (s = 0; s < LAB8_MAX_SECONDARIES; s++)
-			if (lab8_slot_live(&info->slots[s]))
-				live++;
-		if (live == 0)
-			break;
-		rte_delay_ms(10);
-	} while (rte_get_timer_cycles() < deadline);
-	if (live > 0)
-		printf("lab8_primary: %u secondar%s still attached at exit\n", live,
-			live == 1 ? "y" : "ies");
 }
 
 static void
@@ -585,7 +591,7 @@ main(int argc, char **argv)
 
 	rx_loop();
 
-	stop_secondaries();
+	lab8_stop_secondaries(&primary);
 	lab8_scan_slots(&primary);
 	while (free_done(UINT_MAX) > 0)
 		;

@@ -52,6 +52,9 @@ void lab8_queues_init(struct lab8_primary *p);
  */
 void lab8_scan_slots(struct lab8_primary *p);
 
+/* Tells the secondaries to let go and gives them a moment to do so. */
+void lab8_stop_secondaries(struct lab8_primary *p);
+
 /* lab8_primary_stats.c */
 
 /* Registers /lab8/stats; p must outlive the process. 0 or a negative errno. */

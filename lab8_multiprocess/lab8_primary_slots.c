@@ -3,7 +3,7 @@
  * Lab 8 primary: the secondaries' slots in the info block, looked at every
  * LAB8_SLOT_SCAN_MS between bursts. Says when a secondary attaches, leaves
  * or dies, what a dead one stranded, and hands queues to a direct-queue
- * secondary (and takes them back).
+ * secondary (and takes them back); at exit, tells the secondaries to let go.
  */
 #include <inttypes.h>
 #include <stdbool.h>
@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include <rte_common.h>
+#include <rte_cycles.h>
 #include <rte_lcore.h>
 #include <rte_mempool.h>
 #include <rte_seqlock.h>
@@ -199,4 +200,27 @@ lab8_queues_init(struct lab8_primary *p)
 	for (q = 0; q < LAB8_MAX_QUEUES; q++)
 		p->queue_owner[q] = -1;
 	rebuild_polled(p);
+}
+
+void
+lab8_stop_secondaries(struct lab8_primary *p)
+{
+	uint64_t deadline = rte_get_timer_cycles() + rte_get_timer_hz() * 3 * LAB8_WATCH_MS / 1000;
+	unsigned int s, live;
+
+	__atomic_store_n(&p->info->primary_state, LAB8_PRIMARY_STOPPING, __ATOMIC_RELEASE);
+	printf("lab8_primary: stopping: secondaries are told to let go\n");
+	fflush(stdout);
+	do {
+		live = 0;
+		for (s = 0; s < LAB8_MAX_SECONDARIES; s++)
+			if (lab8_slot_live(&p->info->slots[s]))
+				live++;
+		if (live == 0)
+			break;
+		rte_delay_ms(10);
+	} while (rte_get_timer_cycles() < deadline);
+	if (live > 0)
+		printf("lab8_primary: %u secondar%s still attached at exit\n", live,
+			live == 1 ? "y" : "ies");
 }
