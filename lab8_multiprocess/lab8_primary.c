@@ -510,30 +510,6 @@ rx_loop(void)
 	LAB8_STAGE_PRINT(pc->rx, primary.nb_rxq);
 }
 
-static void
-print_started(void)
-{
-	/* With the NIC's RETA spreading the rest, only a match's queue is the rules' choice. */
-	bool nic_spreads = primary.soft_rules && flow_reserve_nic_reta();
-
-	if (nic_spreads)
-		printf("lab8_primary: the rules put their matches on their queue, the NIC's RSS "
-			"spreads the rest; %u rx queues, all polled here\n", primary.nb_rxq);
-	else if (primary.soft_rules)
-		printf("lab8_primary: the rules choose among %u virtual queues; the port has %u "
-			"rx queue(s), all polled here\n", opts.nb_rxq, primary.nb_rxq);
-	printf("lab8_primary: port %u, %u %srx queues (%u-%u -> %s, %u-%u -> %s), rings of %u, "
-		"%s of %u mbufs on socket %d, lcores %u; pid %d. Ctrl-C to stop.\n",
-		opts.port_id, opts.nb_rxq, primary.soft_rules && !nic_spreads ? "virtual " : "",
-		info->role_queue_first[0], info->role_queue_last[0], LAB8_RING_ENTERPRISE,
-		info->role_queue_first[1], info->role_queue_last[1], LAB8_RING_MOBILITY,
-		info->ring_size, LAB8_MBUF_POOL, pool->size, pool->socket_id, rte_lcore_id(),
-		getpid());
-	if (opts.nb_rxq < 2)
-		printf("lab8_primary: one rx queue: nothing goes to %s\n", LAB8_RING_MOBILITY);
-	fflush(stdout);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -587,7 +563,7 @@ main(int argc, char **argv)
 			strerror(-ret));
 
 	__atomic_store_n(&info->primary_state, LAB8_PRIMARY_RUNNING, __ATOMIC_RELEASE);
-	print_started();
+	lab8_print_started(&primary, opts.nb_rxq);
 
 	rx_loop();
 

@@ -64,6 +64,8 @@ int lab8_stats_register(const struct lab8_primary *p);
 void lab8_print_status(const struct lab8_primary *p);
 
 /* The counters at exit. */
+/* The start-up lines: queues, roles, rings, pool; nb_queues is --rxq. */
+void lab8_print_started(const struct lab8_primary *p, uint16_t nb_queues);
 void lab8_print_final(const struct lab8_primary *p);
 
 /* lab8_primary_rules.c */

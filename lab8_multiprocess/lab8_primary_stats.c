@@ -5,16 +5,20 @@
  * /lab8/stats (its own thread), the status line and the final report.
  */
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_common.h>
+#include <rte_lcore.h>
 #include <rte_mempool.h>
 #include <rte_seqlock.h>
 #include <rte_telemetry.h>
 
 #include "lab_compat.h"
+#include "flow_lab.h"
 #include "lab8_shared.h"
 #include "lab8_primary.h"
 
@@ -137,6 +141,31 @@ lab8_print_status(const struct lab8_primary *p)
 			info->primary.ring_full_drops[LAB8_ROLE_MOBILITY],
 			t.pool_size - t.pool_avail, t.pool_avail, t.attached);
 	printf("%s\n", line);
+	fflush(stdout);
+}
+
+void
+lab8_print_started(const struct lab8_primary *p, uint16_t nb_queues)
+{
+	const struct lab8_info *info = p->info;
+	/* With the NIC's RETA spreading the rest, only a match's queue is the rules' choice. */
+	bool nic_spreads = p->soft_rules && flow_reserve_nic_reta();
+
+	if (nic_spreads)
+		printf("lab8_primary: the rules put their matches on their queue, the NIC's RSS "
+			"spreads the rest; %u rx queues, all polled here\n", p->nb_rxq);
+	else if (p->soft_rules)
+		printf("lab8_primary: the rules choose among %u virtual queues; the port has %u "
+			"rx queue(s), all polled here\n", nb_queues, p->nb_rxq);
+	printf("lab8_primary: port %u, %u %srx queues (%u-%u -> %s, %u-%u -> %s), rings of %u, "
+		"%s of %u mbufs on socket %d, lcores %u; pid %d. Ctrl-C to stop.\n",
+		info->port_id, nb_queues, p->soft_rules && !nic_spreads ? "virtual " : "",
+		info->role_queue_first[0], info->role_queue_last[0], LAB8_RING_ENTERPRISE,
+		info->role_queue_first[1], info->role_queue_last[1], LAB8_RING_MOBILITY,
+		info->ring_size, LAB8_MBUF_POOL, p->pool->size, p->pool->socket_id,
+		rte_lcore_id(), getpid());
+	if (nb_queues < 2)
+		printf("lab8_primary: one rx queue: nothing goes to %s\n", LAB8_RING_MOBILITY);
 	fflush(stdout);
 }
 

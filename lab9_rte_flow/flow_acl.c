@@ -30,10 +30,7 @@
 
 RTE_ACL_RULE_DEF(flow_acl_rule, ACL_MAX_FIELDS);
 
-/*
- * Where an item's header bytes go in the key: the fields the rule syntax
- * names (flow_syntax.c). hdr_len is what flow_soft.c compares.
- */
+/* An item's header bytes in the key (flow_syntax.c's fields); hdr_len: flow_soft.c's. */
 struct key_span {
 	uint8_t hdr_off, key_off, len;
 };
