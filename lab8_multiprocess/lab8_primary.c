@@ -200,12 +200,6 @@ parse_args(int argc, char **argv)
 	return 0;
 }
 
-static uint64_t
-ms_to_cycles(uint64_t ms)
-{
-	return rte_get_timer_hz() * ms / 1000;
-}
-
 static int
 create_info(int socket)
 {
@@ -454,8 +448,8 @@ rx_loop(void)
 	struct rte_mbuf *pkts[LAB8_BATCH];
 	struct lab8_primary_counters *pc = &info->primary;
 	uint8_t queue_role[LAB8_MAX_QUEUES];
-	uint64_t hb_period = ms_to_cycles(LAB8_HEARTBEAT_MS);
-	uint64_t scan_period = ms_to_cycles(LAB8_SLOT_SCAN_MS);
+	uint64_t hb_period = lab8_ms_to_cycles(LAB8_HEARTBEAT_MS);
+	uint64_t scan_period = lab8_ms_to_cycles(LAB8_SLOT_SCAN_MS);
 	uint64_t status_period = rte_get_timer_hz();
 	uint64_t now = rte_get_timer_cycles();
 	uint64_t next_hb = now, next_scan = now, next_status = now + status_period;

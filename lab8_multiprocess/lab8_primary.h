@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <rte_cycles.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 #include <rte_seqlock.h>
@@ -40,6 +41,12 @@ struct lab8_primary {
 	rte_seqlock_t fold_lock;
 };
 
+static inline uint64_t
+lab8_ms_to_cycles(uint64_t ms)
+{
+	return rte_get_timer_hz() * ms / 1000;
+}
+
 /* lab8_primary_slots.c */
 
 /* Every queue polled by this process, none handed to a secondary. */
@@ -63,9 +70,10 @@ int lab8_stats_register(const struct lab8_primary *p);
 /* The per-second status line. */
 void lab8_print_status(const struct lab8_primary *p);
 
-/* The counters at exit. */
 /* The start-up lines: queues, roles, rings, pool; nb_queues is --rxq. */
 void lab8_print_started(const struct lab8_primary *p, uint16_t nb_queues);
+
+/* The counters at exit. */
 void lab8_print_final(const struct lab8_primary *p);
 
 /* lab8_primary_rules.c */

@@ -205,7 +205,7 @@ lab8_queues_init(struct lab8_primary *p)
 void
 lab8_stop_secondaries(struct lab8_primary *p)
 {
-	uint64_t deadline = rte_get_timer_cycles() + rte_get_timer_hz() * 3 * LAB8_WATCH_MS / 1000;
+	uint64_t deadline = rte_get_timer_cycles() + lab8_ms_to_cycles(3 * LAB8_WATCH_MS);
 	unsigned int s, live;
 
 	__atomic_store_n(&p->info->primary_state, LAB8_PRIMARY_STOPPING, __ATOMIC_RELEASE);

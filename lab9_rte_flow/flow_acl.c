@@ -484,24 +484,21 @@ acl_layout(struct flow_acl *acl)
 	}
 	for (j = 0; j < packed; j += 4)
 		lo->field_off[lo->nb_fields++] = (uint8_t)(KEY_OFF(packed) + j);
-	/*
-	 * One field after the shape even when no rule needs it, as with every
-	 * layout before this one (rte_acl_build() drops fields all rules leave
-	 * wild: it costs no transition).
-	 */
+	/* One field after the shape even if no rule needs it: all-wild, it costs no transition. */
 	if (lo->nb_fields == 0)
 		lo->field_off[lo->nb_fields++] = KEY_OFF(packed);
 	return 0;
 }
 
 /*
- * The classify method: measured once, on the first rules compiled, with
- * keys their first group's rules match (of varied depth, as traffic's).
+ * The classify method: measured on the first rules compiled, with keys their
+ * first group's rules match (of varied depth, as traffic's); kept after.
  */
 static int
 acl_pick_alg(struct flow_acl *acl)
 {
 	static struct flow_acl_key keys[FLOW_ACL_CALIB_KEYS];
+	static int best = -1;
 	const uint8_t *data[FLOW_ACL_CALIB_KEYS];
 	struct rte_flow_error e;
 	struct key_rule kr;
@@ -510,6 +507,8 @@ acl_pick_alg(struct flow_acl *acl)
 
 	if (acl->nb_rules == 0)
 		return 0;
+	if (best >= 0)
+		return flow_acl_set_alg(acl, (enum rte_acl_classify_alg)best);
 	g = acl->rules[0].rule->attr.group;
 	for (n = 0; n < acl->nb_rules && acl->rules[n].rule->attr.group == g; n++)
 		;
@@ -520,7 +519,8 @@ acl_pick_alg(struct flow_acl *acl)
 		flow_acl_pack(&acl->layout, &keys[i]);
 		data[i] = (const uint8_t *)&keys[i];
 	}
-	return flow_acl_set_alg(acl, flow_acl_best_alg(acl->group[g].ctx, data));
+	best = flow_acl_best_alg(acl->group[g].ctx, data);
+	return flow_acl_set_alg(acl, (enum rte_acl_classify_alg)best);
 }
 
 /*

@@ -120,15 +120,15 @@ flow_acl_pack(const struct flow_acl_layout *lo, struct flow_acl_key *k)
 	unsigned int r;
 
 	for (r = 0; r < lo->nb_runs; r++) {
-		memcpy(q, kb + lo->run[r].from, 8);
+		memmove(q, kb + lo->run[r].from, 8);   /* the last word's 8 run into packed[] */
 		q += lo->run[r].len;
 	}
 	memset(q, 0, 4);
 }
 
 /*
- * flow_acl_alg.c: the fastest classify method here, measured once with
- * ctx searching data (FLOW_ACL_CALIB_KEYS packed keys).
+ * flow_acl_alg.c: the fastest classify method here, measured with ctx
+ * searching data (FLOW_ACL_CALIB_KEYS packed keys); ctx is left on any.
  */
 #define FLOW_ACL_CALIB_KEYS 64
 enum rte_acl_classify_alg flow_acl_best_alg(struct rte_acl_ctx *ctx, const uint8_t **data);

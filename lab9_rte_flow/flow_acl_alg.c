@@ -80,18 +80,16 @@ calib_time(struct rte_acl_ctx *ctx, const uint8_t **data, uint32_t *res)
  * Times each method rte_acl_set_ctx_classify() accepts (it answers -ENOTSUP
  * for what the CPU or EAL's SIMD limit rule out), the methods taking turns
  * so that load on the shared CPUs falls on all alike; the best timing of
- * each counts. The first answer is the answer ever after.
+ * each counts.
  */
 enum rte_acl_classify_alg
 flow_acl_best_alg(struct rte_acl_ctx *ctx, const uint8_t **data)
 {
-	static int best = -1;
 	uint32_t res[FLOW_ACL_CALIB_KEYS];
 	uint64_t t[RTE_DIM(acl_algs)], best_t = UINT64_MAX;
 	unsigned int i, r;
+	int best = -1;
 
-	if (best >= 0)
-		return (enum rte_acl_classify_alg)best;
 	for (i = 0; i < RTE_DIM(acl_algs); i++)
 		t[i] = UINT64_MAX;
 	for (r = 0; r < CALIB_RUNS; r++)
