@@ -445,7 +445,7 @@ acl_layout(struct flow_acl *acl)
 {
 	struct flow_acl_layout *lo = &acl->layout;
 	uint8_t used[4 * (1 + ACL_KEY_WORDS)] = { 0 };
-	unsigned int i, j, w, n, packed = 0;
+	unsigned int i, j, w, n;
 	struct rte_flow_error e;
 	struct key_rule kr;
 	int ret;
@@ -469,20 +469,11 @@ acl_layout(struct flow_acl *acl)
 			lo->field_off[lo->nb_fields++] = (uint8_t)(4 * w);
 			continue;
 		}
-		for (j = 4 * w; j < 4 * w + 4; j++) {
-			struct acl_run *run = lo->nb_runs > 0 ? &lo->run[lo->nb_runs - 1] : NULL;
-
-			if (!used[j])
-				continue;
-			if (run != NULL && run->from + run->len == j && run->len < 8)
-				run->len++;
-			else
-				lo->run[lo->nb_runs++] = (struct acl_run){ .from = (uint8_t)j,
-					.len = 1 };
-			packed++;
-		}
+		for (j = 4 * w; j < 4 * w + 4; j++)
+			if (used[j])
+				lo->pack_from[lo->nb_packed++] = (uint8_t)j;
 	}
-	for (j = 0; j < packed; j += 4)
+	for (j = 0; j < lo->nb_packed; j += 4)
 		lo->field_off[lo->nb_fields++] = (uint8_t)(KEY_OFF(packed) + j);
 	/* One field after the shape even if no rule needs it: all-wild, it costs no transition. */
 	if (lo->nb_fields == 0)

@@ -51,24 +51,21 @@ struct flow_acl_key {
 	uint8_t dst[16];
 	uint8_t ports[4];       /* TCP or UDP source, destination */
 	uint8_t tun_id[4];      /* bytes 4-7 of the VXLAN (VNI) or GTP-U (TEID) header */
-	uint8_t packed[40];     /* 2 bytes of each word at most, and 8 for flow_acl_pack() */
+	uint8_t packed[36];     /* 2 bytes of each word at most, then a zero word */
 };
 
 #define ACL_KEY_WORDS (offsetof(struct flow_acl_key, packed) / 4 - 1)   /* after the shape's */
 #define ACL_PACKED_GROUPS (2 * ACL_KEY_WORDS / 4)
 #define ACL_MAX_FIELDS (1 + ACL_KEY_WORDS + ACL_PACKED_GROUPS)
 #define ACL_PACK_WORD 2   /* a word of which rules compare this many bytes or fewer is packed */
-
-/* A run of key bytes to pack, 8 at most: one 8-byte copy packs it. */
-struct acl_run {
-	uint8_t from, len;
-};
+_Static_assert(sizeof(((struct flow_acl_key *)0)->packed) >= ACL_PACK_WORD * ACL_KEY_WORDS + 4,
+	"packed[] holds every packed byte and flow_acl_pack()'s zero word");
 
 struct flow_acl_layout {
 	uint8_t nb_fields;                    /* after the shape: words, then packed groups */
 	uint8_t field_off[ACL_MAX_FIELDS];    /* where each is in the key */
-	uint8_t nb_runs;
-	struct acl_run run[2 * ACL_KEY_WORDS];
+	uint8_t nb_packed;
+	uint8_t pack_from[ACL_PACK_WORD * ACL_KEY_WORDS];   /* packed[i] is key byte pack_from[i] */
 };
 
 /*
@@ -109,21 +106,20 @@ struct flow_acl {
 /*
  * Packs the bytes of k (a packet's key, or a rule's value or mask) that the
  * layout reads outside their words, then zeros to the end of the last
- * group (no rule compares them). Each run is copied as 8 bytes, the next
- * run's copy overwriting what was beyond it.
+ * group (no rule compares them). Byte by byte: key_fill() has just stored
+ * the words, and a load wider than one store, or spanning two, waits for
+ * them to reach the cache (a store-forwarding stall, some 15 cycles each),
+ * whereas a byte's load is always served from its store.
  */
 static inline void
 flow_acl_pack(const struct flow_acl_layout *lo, struct flow_acl_key *k)
 {
 	const uint8_t *kb = (const uint8_t *)k;
-	uint8_t *q = k->packed;
-	unsigned int r;
+	unsigned int i;
 
-	for (r = 0; r < lo->nb_runs; r++) {
-		memmove(q, kb + lo->run[r].from, 8);   /* the last word's 8 run into packed[] */
-		q += lo->run[r].len;
-	}
-	memset(q, 0, 4);
+	for (i = 0; i < lo->nb_packed; i++)
+		k->packed[i] = kb[lo->pack_from[i]];
+	memset(&k->packed[i], 0, 4);
 }
 
 /*
