@@ -28,6 +28,8 @@
 #   UML_KERNEL   the kernel binary (default linux.uml)
 #   UML_MODULES  modules to load (default: see UML_MODULES_DEFAULT)
 #   UML_VERBOSE  1: print the kernel console after the run
+#   UML_XSTATE   0: do not preload uml_xstate.c's ptrace wrapper, without which
+#                Debian 12's UML panics on a CPU with AMX (see that file)
 #   UML_STDIN    1: CMD reads this shell's standard input (through the UML
 #                console, so a prompt like --interactive can be typed at or
 #                fed by a pipe); default 1 when stdin is a terminal, else 0.
@@ -136,11 +138,24 @@ uml_write_env() {
 	done < <(compgen -e) > "$1/env"
 }
 
+# Build uml_xstate.c into WORK and name it in 'preload'. A host without a C
+# compiler still runs UML, which fails only on a CPU with AMX.
+uml_build_xstate() {
+	local src
+	src=$(dirname "${BASH_SOURCE[0]}")/uml_xstate.c
+	if cc -O2 -Wall -Werror -shared -fPIC -o "$1/uml_xstate.so" "$src" -ldl 2>"$1/cc.log"; then
+		preload=$1/uml_xstate.so
+	else
+		echo "uml-run: cannot build $src (UML fails on a CPU with AMX without it):" >&2
+		cat "$1/cc.log" >&2
+	fi
+}
+
 cmd_uml_run() {
 	[ $# -gt 0 ] || uml_die "usage: labenv.sh uml-run CMD [ARG...]"
 	local kernel=${UML_KERNEL:-linux.uml} timeout_s=${UML_TIMEOUT:-300} mem=${UML_MEM:-1G}
 	local version moddir work cmd_q uml_pid watch_pid tail_pids=() status stdin_mode=0
-	local con_in=/dev/null
+	local con_in=/dev/null preload=
 	command -v "$kernel" >/dev/null 2>&1 ||
 		uml_die "no $kernel: install the user-mode-linux package (./scripts/labenv.sh deps)"
 	command -v insmod >/dev/null 2>&1 || [ -x /sbin/insmod ] ||
@@ -158,12 +173,13 @@ cmd_uml_run() {
 	[ -n "${UML_STDIN:-}" ] && stdin_mode=$UML_STDIN
 	[ "$stdin_mode" = 1 ] && con_in=/dev/stdin
 	uml_write_init "$work" "$moddir" "$timeout_s" "$cmd_q" "$stdin_mode"
+	[ "${UML_XSTATE:-1}" = 0 ] || uml_build_xstate "$work"
 	: > "$work/stdout"
 	: > "$work/stderr"
 
 	# The kernel and every host process it forks share one new process group,
 	# so one kill reaches them all whatever happens to this shell.
-	setsid "$kernel" mem="$mem" rootfstype=hostfs rw init="$work/init" quiet \
+	setsid env ${preload:+LD_PRELOAD="$preload"} "$kernel" mem="$mem" rootfstype=hostfs rw init="$work/init" quiet \
 		umid="uml-run-$$" uml_dir="$work" con0=fd:0,fd:1 con=null \
 		<"$con_in" >"$work/console.log" 2>&1 &
 	uml_pid=$!
@@ -207,12 +223,15 @@ cmd_uml_run() {
 		status=124
 	else
 		echo "uml-run: the UML kernel did not run CMD; its console and init log:" >&2
-		tail -n 20 "$work/console.log" "$work/init.log" >&2 2>/dev/null
+		tail -n 20 "$work/console.log" "$work/init.log" >&2 2>/dev/null || true
+		grep -q 'set fp regs failed' "$work/console.log" 2>/dev/null &&
+			echo "uml-run: UML's FPU state buffer is smaller than this CPU's" \
+				"XSAVE area (AMX?): see scripts/labenv.d/uml_xstate.c" >&2
 		status=125
 	fi
 	if [ "${UML_VERBOSE:-0}" = 1 ]; then
 		echo "--- UML console" >&2
-		cat "$work/console.log" "$work/init.log" >&2 2>/dev/null
+		cat "$work/console.log" "$work/init.log" >&2 2>/dev/null || true
 	fi
 	rm -rf "$work"
 	return "$status"

@@ -34,7 +34,8 @@ def tree_files(src):
 
 
 def c_files(src):
-    pats = [f"{d}/*.[ch]" for d in FOLDERS] + ["claims/*.[ch]", "tests/*/*.[ch]", "fuzz/*.c"]
+    pats = [f"{d}/*.[ch]" for d in FOLDERS] + ["claims/*.[ch]", "tests/*/*.[ch]", "fuzz/*.c",
+                                              "scripts/labenv.d/*.c"]
     return sorted(os.path.relpath(p, src) for pat in pats
                   for p in glob.glob(os.path.join(src, pat)))
 
