@@ -49,7 +49,7 @@
 #include "flow_lab.h"
 #include "lab8_policy.h"
 #include "lab8_primary.h"
-#include "lab8_primary_stage.h"
+#include "lab8_stage.h"
 #include "lab8_shared.h"
 
 #define LAB8_DEFAULT_RXQ     4
@@ -459,7 +459,7 @@ rx_loop(void)
 	for (q = 0; q < primary.nb_rxq; q++)
 		queue_role[q] = (uint8_t)lab8_queue_role(q, primary.nb_rxq);
 
-	LAB8_STAGE_START();
+	LAB8_STAGE_START(LAB8_STAGE_RX);
 	while (!lab_force_quit) {
 		uint16_t i;
 
@@ -501,7 +501,7 @@ rx_loop(void)
 			lab8_print_status(&primary);
 		}
 	}
-	LAB8_STAGE_PRINT(pc->rx, primary.nb_rxq);
+	LAB8_STAGE_PRINT("lab8_primary");
 }
 
 int

@@ -150,6 +150,8 @@ lab8_print_started(const struct lab8_primary *p, uint16_t nb_queues)
 	const struct lab8_info *info = p->info;
 	/* With the NIC's RETA spreading the rest, only a match's queue is the rules' choice. */
 	bool nic_spreads = p->soft_rules && flow_reserve_nic_reta();
+	char range[LAB8_ROLE_MAX][12];
+	unsigned int r;
 
 	if (nic_spreads)
 		printf("lab8_primary: the rules put their matches on their queue, the NIC's RSS "
@@ -157,12 +159,19 @@ lab8_print_started(const struct lab8_primary *p, uint16_t nb_queues)
 	else if (p->soft_rules)
 		printf("lab8_primary: the rules choose among %u virtual queues; the port has %u "
 			"rx queue(s), all polled here\n", nb_queues, p->nb_rxq);
-	printf("lab8_primary: port %u, %u %srx queues (%u-%u -> %s, %u-%u -> %s), rings of %u, "
+	for (r = 0; r < LAB8_ROLE_MAX; r++) {
+		/* A role without queues has first > last: say so, not "65535-0". */
+		if (info->role_queue_first[r] <= info->role_queue_last[r])
+			snprintf(range[r], sizeof(range[r]), "%u-%u", info->role_queue_first[r],
+				info->role_queue_last[r]);
+		else
+			snprintf(range[r], sizeof(range[r]), "none");
+	}
+	printf("lab8_primary: port %u, %u %srx queues (%s -> %s, %s -> %s), rings of %u, "
 		"%s of %u mbufs on socket %d, lcores %u; pid %d. Ctrl-C to stop.\n",
 		info->port_id, nb_queues, p->soft_rules && !nic_spreads ? "virtual " : "",
-		info->role_queue_first[0], info->role_queue_last[0], LAB8_RING_ENTERPRISE,
-		info->role_queue_first[1], info->role_queue_last[1], LAB8_RING_MOBILITY,
-		info->ring_size, LAB8_MBUF_POOL, p->pool->size, p->pool->socket_id,
+		range[0], LAB8_RING_ENTERPRISE, range[1], LAB8_RING_MOBILITY, info->ring_size,
+		LAB8_MBUF_POOL, p->pool->size, p->pool->socket_id,
 		rte_lcore_id(), getpid());
 	if (nb_queues < 2)
 		printf("lab8_primary: one rx queue: nothing goes to %s\n", LAB8_RING_MOBILITY);

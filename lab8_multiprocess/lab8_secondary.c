@@ -39,6 +39,7 @@
 #include "lab8_policy.h"
 #include "lab8_shared.h"
 #include "lab8_secondary.h"
+#include "lab8_stage.h"
 
 #define PREFETCH_AHEAD    4
 /*
@@ -293,8 +294,11 @@ main_loop(void)
 	unsigned int polls = 0;
 
 	lab8_beat_init(&beat, info);
+	LAB8_STAGE_START(LAB8_STAGE_TAKE);
 	while (!lab_force_quit && watch.gone == NULL) {
 		uint16_t n;
+
+		LAB8_STAGE_MARK(LAB8_STAGE_OTHER, 0);
 
 		/*
 		 * The watch runs here, on this lcore's CPU, and in the watch
@@ -320,6 +324,7 @@ main_loop(void)
 		} else {
 			n = rte_ring_dequeue_burst(ring, (void **)pkts, LAB8_BURST, NULL);
 		}
+		LAB8_STAGE_MARK(LAB8_STAGE_TAKE, n);
 		if (n == 0) {
 			empty_polls++;
 			continue;
@@ -329,11 +334,15 @@ main_loop(void)
 		__atomic_store_n(&slot->counters.taken, local.taken, __ATOMIC_RELAXED);
 		if (process_burst(pkts, n, &countdown))
 			fflush(stdout);
+		LAB8_STAGE_MARK(LAB8_STAGE_PARSE, n);
 		hand_back(pkts, n);
+		LAB8_STAGE_MARK(LAB8_STAGE_HAND_BACK, n);
 		local.freed += n;
 		publish();
+		LAB8_STAGE_MARK(LAB8_STAGE_PUBLISH, n);
 	}
 	watch.loop_done = true;
+	LAB8_STAGE_PRINT("lab8_secondary");
 }
 
 /*

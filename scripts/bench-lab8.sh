@@ -11,15 +11,18 @@
 #             0, one mp_client on CPU 1, net_null), built at bench time from
 #             /usr/share/dpdk/examples (package dpdk-doc) into a temporary
 #             directory; its rounds alternate with the pipeline's
-# Each measured over the same window (DURATION, default 10 s), the pipeline and
-# client_server_mp ROUNDS times each (default 3), alternating; medians are compared.
+# Each measured over the same window (DURATION, default 10 s), all three ROUNDS
+# times each (default 3), in turn; medians are compared.
 #   ./scripts/bench-lab8.sh            (BUILD_DIR=build, DURATION=10, ROUNDS=3)
+# RING_SIZE=N passes --ring-size N to the primary (its start-up line's figure
+# is printed; docs/lab8.md shows what the ring size does here).
 # Numbers on a shared 2-vCPU VM are noisy: look at every round, not just the medians.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 build=${BUILD_DIR:-build}
 duration=${DURATION:-10}
+ring_size=${RING_SIZE:-}
 rounds=${ROUNDS:-3}
 csmp_src=/usr/share/dpdk/examples/multi_process/client_server_mp
 bin=$build/lab8_multiprocess
@@ -33,6 +36,7 @@ die() { echo "bench-lab8: $*" >&2; exit 1; }
 [ -x "$bin/lab8_primary" ] || die "$bin/lab8_primary not built: run ninja -C $build"
 [[ "$duration" =~ ^[1-9][0-9]*$ ]] || die "DURATION='$duration' is not a number of seconds"
 [[ "$rounds" =~ ^[1-9][0-9]*$ ]] || die "ROUNDS='$rounds' is not a number of rounds"
+[[ "$ring_size" =~ ^[0-9]*$ ]] || die "RING_SIZE='$ring_size' is not a number of entries"
 grep -q hugetlbfs /proc/mounts || die "no hugetlbfs: run ./scripts/labenv.sh setup"
 
 cleanup() {
@@ -73,7 +77,7 @@ run_pipeline() {
 	local e0 e1 r0 r1 d0 d1 t0 t1 pc0 pc1 sc0 sc1
 	"$bin/lab8_primary" -l 0 --proc-type=primary --file-prefix="$prefix" --no-pci \
 		--vdev=net_null0 --log-level=lib.eal:warning -- --rxq 1 --no-status \
-		> "/tmp/$prefix.primary" 2>&1 &
+		${ring_size:+--ring-size "$ring_size"} > "/tmp/$prefix.primary" 2>&1 &
 	pids=($!)
 	for _ in $(seq 100); do
 		grep -qs "Ctrl-C to stop" "/tmp/$prefix.primary" && break; sleep 0.1
@@ -87,6 +91,7 @@ run_pipeline() {
 	done
 	grep -qs "Ctrl-C to stop" "/tmp/$prefix.secondary" || {
 		cat "/tmp/$prefix.primary" "/tmp/$prefix.secondary"; echo; die "the pipeline did not start"; }
+	ring_seen=$(grep -o "rings of [0-9]*" "/tmp/$prefix.primary" | head -n 1 || true)
 	sleep 1
 	e0=$(stat_of enterprise_packets); r0=$(stat_of rx_packets); d0=$(stat_of ring_full_drops)
 	t0=$(date +%s.%N); pc0=$(cpu_ticks "${pids[0]}"); sc0=$(cpu_ticks "${pids[1]}")
@@ -193,45 +198,60 @@ cleanup_csmp() {
 	./scripts/labenv.sh clean "$cs_prefix" >/dev/null 2>&1 || true
 }
 
+# --- ceiling ---------------------------------------------------------------
+# One round into tp_runs: packets and CPU ticks of testpmd rxonly. Interactive
+# testpmd: 'stop' prints what the forwarding lcore received between 'start'
+# and 'stop', excluding start-up. Measured every round, beside the pipeline:
+# the host's other guests move the ceiling by half within minutes.
+tp_runs=()
+run_testpmd() {
+	local tc0 tc1 tp
+	mkfifo "/tmp/$prefix.fifo"
+	dpdk-testpmd --lcores=0@0,1@1 --main-lcore=1 --file-prefix="$tp_prefix" --no-pci \
+		--vdev=net_null0 --log-level=lib.eal:warning -- -i --forward-mode=rxonly \
+		--nb-cores=1 --rxq=1 --txq=1 < "/tmp/$prefix.fifo" > "/tmp/$prefix.testpmd" 2>&1 &
+	pids=($!)
+	exec 3> "/tmp/$prefix.fifo"
+	for _ in $(seq 100); do grep -q "testpmd>" "/tmp/$prefix.testpmd" && break; sleep 0.1; done
+	echo start >&3
+	tc0=$(cpu_ticks "${pids[0]}")
+	sleep "$duration"
+	echo stop >&3
+	tc1=$(cpu_ticks "${pids[0]}")
+	sleep 1
+	echo quit >&3
+	exec 3>&-
+	wait "${pids[0]}" || true
+	pids=()
+	rm -f "/tmp/$prefix.fifo"
+	./scripts/labenv.sh clean "$tp_prefix" >/dev/null 2>&1 || true
+	tp=$(awk '/Accumulated forward statistics/ { f=1 } f && /RX-packets:/ { print $2; exit }' \
+		"/tmp/$prefix.testpmd")
+	[ -n "$tp" ] || { echo "bench-lab8: no testpmd figure:"; tail -20 "/tmp/$prefix.testpmd"
+		exit 1; }
+	tp_runs+=("$tp $((tc1 - tc0))")
+}
+
 build_csmp
 for round in $(seq "$rounds"); do
 	run_pipeline
 	[ -n "$csmp_skip" ] || run_csmp
+	run_testpmd
 done
+echo "# ring size    : ${ring_seen#rings of } entries per ring (lab8_primary's start-up line;" \
+	"RING_SIZE=N to change)"
 
-# --- ceiling ---------------------------------------------------------------
-# Interactive testpmd: 'stop' prints what the forwarding lcore received
-# between 'start' and 'stop', excluding start-up.
-mkfifo "/tmp/$prefix.fifo"
-dpdk-testpmd --lcores=0@0,1@1 --main-lcore=1 --file-prefix="$tp_prefix" --no-pci \
-	--vdev=net_null0 --log-level=lib.eal:warning -- -i --forward-mode=rxonly \
-	--nb-cores=1 --rxq=1 --txq=1 < "/tmp/$prefix.fifo" > "/tmp/$prefix.testpmd" 2>&1 &
-pids+=($!)
-exec 3> "/tmp/$prefix.fifo"
-for _ in $(seq 100); do grep -q "testpmd>" "/tmp/$prefix.testpmd" && break; sleep 0.1; done
-echo start >&3
-tc0=$(cpu_ticks "${pids[0]}")
-sleep "$duration"
-echo stop >&3
-tc1=$(cpu_ticks "${pids[0]}")
-sleep 1
-echo quit >&3
-exec 3>&-
-wait "${pids[0]}" || true
-pids=()
-tp=$(awk '/Accumulated forward statistics/ { f=1 } f && /RX-packets:/ { print $2; exit }' \
-	"/tmp/$prefix.testpmd")
-[ -n "$tp" ] || { echo "bench-lab8: no testpmd figure:"; tail -20 "/tmp/$prefix.testpmd"; exit 1; }
-
-/usr/bin/python3 - "$tp" "$duration" "$((tc1 - tc0))" "$(getconf CLK_TCK)" "$sec_line" \
-	"$csmp_skip" "${#pipe_runs[@]}" "${pipe_runs[@]}" "${csmp_runs[@]}" <<'PY'
+/usr/bin/python3 - "$duration" "$(getconf CLK_TCK)" "$sec_line" "$csmp_skip" \
+	"${#pipe_runs[@]}" "${#tp_runs[@]}" "${pipe_runs[@]}" "${tp_runs[@]}" "${csmp_runs[@]}" <<'PY'
 import statistics, sys
-tp, duration, tticks, hz = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-sec_line, csmp_skip, npipe = sys.argv[5], sys.argv[6], int(sys.argv[7])
-pipe = [[float(v) for v in r.split()] for r in sys.argv[8:8 + npipe]]
-csmp = [[float(v) for v in r.split()] for r in sys.argv[8 + npipe:]]
-ceiling = tp / duration
-tcpu = tticks / hz / duration
+duration, hz = float(sys.argv[1]), int(sys.argv[2])
+sec_line, csmp_skip, npipe, ntp = sys.argv[3], sys.argv[4], int(sys.argv[5]), int(sys.argv[6])
+pipe = [[float(v) for v in r.split()] for r in sys.argv[7:7 + npipe]]
+tp = [[float(v) for v in r.split()] for r in sys.argv[7 + npipe:7 + npipe + ntp]]
+csmp = [[float(v) for v in r.split()] for r in sys.argv[7 + npipe + ntp:]]
+ceilings = [p / duration for p, _ in tp]
+ceiling = statistics.median(ceilings)
+tcpu = statistics.median(t / hz / duration for _, t in tp)
 for i, (e, rx, drops, pcpu, scpu, secs) in enumerate(pipe, 1):
     print(f"pipeline  #{i}: {e / 1e6:8.2f} Mpps delivered to the secondary (primary rx "
           f"{rx / 1e6:.2f} Mpps, ring-full drops {drops / 1e6:.2f} Mpps) over {secs:.1f} s; "
@@ -240,15 +260,19 @@ for i, (e, rx, drops, pcpu, scpu, secs) in enumerate(pipe, 1):
         r, scpu_c, ccpu = csmp[i - 1]
         print(f"csmp      #{i}: {r / 1e6:8.2f} Mpps delivered to mp_client (its tx); "
               f"CPU mp_server {scpu_c * 100:.0f} %, mp_client {ccpu * 100:.0f} %")
-print(f"ceiling   : {ceiling / 1e6:8.2f} Mpps dpdk-testpmd rxonly, same vdev, rx on lcore 0; "
-      f"CPU {tcpu * 100:.0f} %")
+    if i <= len(tp):
+        print(f"testpmd   #{i}: {ceilings[i - 1] / 1e6:8.2f} Mpps rxonly, same vdev, rx on lcore 0; "
+              f"CPU {tp[i - 1][1] / hz / duration * 100:.0f} %")
+print(f"ceiling   : {ceiling / 1e6:8.2f} Mpps dpdk-testpmd rxonly, median of {len(tp)} "
+      f"(rounds {min(ceilings) / 1e6:.2f}-{max(ceilings) / 1e6:.2f}); CPU {tcpu * 100:.0f} %")
 delivered = [r[0] for r in pipe]
 med, best = statistics.median(delivered), max(delivered)
 print(f"pipeline  : {med / 1e6:8.2f} Mpps delivered, median of {len(pipe)} (best "
       f"{best / 1e6:.2f})")
 if ceiling:
-    print(f"ratio     : {med / ceiling * 100:8.1f} % of the single-process ceiling (best "
-          f"{best / ceiling * 100:.1f} %)")
+    rounds = [p[0] / c for p, c in zip(pipe, ceilings) if c > 0]
+    print(f"ratio     : {med / ceiling * 100:8.1f} % of the single-process ceiling (medians; "
+          f"round by round " + ", ".join(f"{r * 100:.1f}" for r in rounds) + " %)")
 if csmp:
     cmed = statistics.median(r[0] for r in csmp)
     print(f"csmp      : {cmed / 1e6:8.2f} Mpps delivered by client_server_mp, median of "
