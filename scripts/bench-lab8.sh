@@ -242,7 +242,8 @@ echo "# ring size    : ${ring_seen#rings of } entries per ring (lab8_primary's s
 	"RING_SIZE=N to change)"
 
 /usr/bin/python3 - "$duration" "$(getconf CLK_TCK)" "$sec_line" "$csmp_skip" \
-	"${#pipe_runs[@]}" "${#tp_runs[@]}" "${pipe_runs[@]}" "${tp_runs[@]}" "${csmp_runs[@]}" <<'PY'
+	"${#pipe_runs[@]}" "${#tp_runs[@]}" \
+	"${pipe_runs[@]}" "${tp_runs[@]}" "${csmp_runs[@]}" <<'PY'
 import statistics, sys
 duration, hz = float(sys.argv[1]), int(sys.argv[2])
 sec_line, csmp_skip, npipe, ntp = sys.argv[3], sys.argv[4], int(sys.argv[5]), int(sys.argv[6])
@@ -261,8 +262,8 @@ for i, (e, rx, drops, pcpu, scpu, secs) in enumerate(pipe, 1):
         print(f"csmp      #{i}: {r / 1e6:8.2f} Mpps delivered to mp_client (its tx); "
               f"CPU mp_server {scpu_c * 100:.0f} %, mp_client {ccpu * 100:.0f} %")
     if i <= len(tp):
-        print(f"testpmd   #{i}: {ceilings[i - 1] / 1e6:8.2f} Mpps rxonly, same vdev, rx on lcore 0; "
-              f"CPU {tp[i - 1][1] / hz / duration * 100:.0f} %")
+        print(f"testpmd   #{i}: {ceilings[i - 1] / 1e6:8.2f} Mpps rxonly, same vdev, "
+              f"rx on lcore 0; CPU {tp[i - 1][1] / hz / duration * 100:.0f} %")
 print(f"ceiling   : {ceiling / 1e6:8.2f} Mpps dpdk-testpmd rxonly, median of {len(tp)} "
       f"(rounds {min(ceilings) / 1e6:.2f}-{max(ceilings) / 1e6:.2f}); CPU {tcpu * 100:.0f} %")
 delivered = [r[0] for r in pipe]

@@ -138,13 +138,13 @@ uml_write_env() {
 	done < <(compgen -e) > "$1/env"
 }
 
-# Build uml_xstate.c into WORK and name it in 'preload'. A host without a C
-# compiler still runs UML, which fails only on a CPU with AMX.
+# Build uml_xstate.c into WORK and print the library's path. A host without a
+# C compiler still runs UML, which fails only on a CPU with AMX.
 uml_build_xstate() {
 	local src
 	src=$(dirname "${BASH_SOURCE[0]}")/uml_xstate.c
 	if cc -O2 -Wall -Werror -shared -fPIC -o "$1/uml_xstate.so" "$src" -ldl 2>"$1/cc.log"; then
-		preload=$1/uml_xstate.so
+		echo "$1/uml_xstate.so"
 	else
 		echo "uml-run: cannot build $src (UML fails on a CPU with AMX without it):" >&2
 		cat "$1/cc.log" >&2
@@ -173,13 +173,14 @@ cmd_uml_run() {
 	[ -n "${UML_STDIN:-}" ] && stdin_mode=$UML_STDIN
 	[ "$stdin_mode" = 1 ] && con_in=/dev/stdin
 	uml_write_init "$work" "$moddir" "$timeout_s" "$cmd_q" "$stdin_mode"
-	[ "${UML_XSTATE:-1}" = 0 ] || uml_build_xstate "$work"
+	[ "${UML_XSTATE:-1}" = 0 ] || preload=$(uml_build_xstate "$work")
 	: > "$work/stdout"
 	: > "$work/stderr"
 
 	# The kernel and every host process it forks share one new process group,
 	# so one kill reaches them all whatever happens to this shell.
-	setsid env ${preload:+LD_PRELOAD="$preload"} "$kernel" mem="$mem" rootfstype=hostfs rw init="$work/init" quiet \
+	setsid env ${preload:+LD_PRELOAD="$preload"} \
+		"$kernel" mem="$mem" rootfstype=hostfs rw init="$work/init" quiet \
 		umid="uml-run-$$" uml_dir="$work" con0=fd:0,fd:1 con=null \
 		<"$con_in" >"$work/console.log" 2>&1 &
 	uml_pid=$!

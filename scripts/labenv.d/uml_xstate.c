@@ -63,16 +63,17 @@ ptrace(enum __ptrace_request request, ...)
 		return real_ptrace(request, pid, addr, data);
 
 	iov = data;
-	full.iov_base = xstate_full;
-	full.iov_len = sizeof(xstate_full);
 	if (xstate_size != 0 && iov->iov_len >= xstate_size)
 		return real_ptrace(request, pid, addr, data);
 	/* The kernel shortens iov_len to the size of its own XSAVE area. */
+	full.iov_base = xstate_full;
+	full.iov_len = sizeof(xstate_full);
 	if (real_ptrace(PTRACE_GETREGSET, pid, addr, &full) < 0)
 		return -1;
 	xstate_size = full.iov_len;
-	if (iov->iov_len >= xstate_size)
-		return real_ptrace(request, pid, addr, data);
-	memcpy(xstate_full, iov->iov_base, iov->iov_len);
-	return real_ptrace(request, pid, addr, &full);
+	if (iov->iov_len < xstate_size) {
+		memcpy(xstate_full, iov->iov_base, iov->iov_len);
+		data = &full;
+	}
+	return real_ptrace(request, pid, addr, data);
 }
