@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * One run: every EAL lcore (the main one too) increments its own counter
- * N times, all released by one start barrier, in the row's layout; the
- * run is checked to add up and says how much it was disturbed (preempted,
- * stalled, stolen, apart). Also the ping-pong that times one line transfer.
- * fs_measure.c repeats them.
+ * One run: every EAL lcore (the main one too) increments its own counter,
+ * all released by one start barrier, in the row's layout, until the first
+ * of them has made N increments; the others stop at their next chunk, so
+ * every writer is timed over the same window. The run is checked to add
+ * up and says how much it was disturbed (preempted, stalled, stolen,
+ * apart). Also the ping-pong that times one line transfer. fs_measure.c
+ * repeats them.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -49,6 +51,7 @@ struct fs_writer_result {
 	uint64_t start_tsc;
 	uint64_t end_tsc;
 	uint64_t count;            /* its counter's final value (per_lcore, shared) */
+	uint64_t done;             /* increments it made before the run stopped */
 	uintptr_t counter_addr;
 	long preempted;            /* involuntary context switches during the loop */
 	uint64_t max_chunk;        /* TSC cycles of its slowest chunk of FS_CHUNK increments */
@@ -71,8 +74,13 @@ static struct {
 } __rte_cache_aligned fs_shared;
 static RTE_DEFINE_PER_LCORE(struct per_core_data_padded, fs_lcore_data);
 
+/*
+ * The run's start (everyone arrived) and end (someone finished). Written
+ * once each per run, so reading them costs the loops an L1 hit.
+ */
 static struct {
 	uint32_t arrived;
+	uint32_t stop;
 } __rte_cache_aligned fs_barrier;
 
 /* The line two lcores pass back and forth to time one line transfer. */
@@ -122,6 +130,12 @@ fs_tsc_end(void)
  * the compiler may neither keep the counter in a register nor fold the
  * loop into one add. Not atomic: correct only while nobody else writes
  * the same counter.
+ *
+ * Four increments per turn of the loop: with one, the Intel Xeon (Sapphire
+ * Rapids) ran the loop at 0.8 or at 5-6 TSC cycles per increment, switching
+ * between the two from one millisecond to the next with a single writer:
+ * how fast each load gets the value the previous store left varied, not
+ * the layout. Unrolled, it stayed at 0.8-1.0 (docs/false_sharing.md).
  */
 static __rte_noinline void
 fs_loop_rmw(uint64_t *counter, uint64_t iterations)
@@ -129,7 +143,13 @@ fs_loop_rmw(uint64_t *counter, uint64_t iterations)
 	volatile uint64_t *v = counter;
 	uint64_t i;
 
-	for (i = 0; i < iterations; i++)
+	for (i = 0; i + 4 <= iterations; i += 4) {
+		*v = *v + 1;
+		*v = *v + 1;
+		*v = *v + 1;
+		*v = *v + 1;
+	}
+	for (; i < iterations; i++)
 		*v = *v + 1;
 }
 
@@ -183,8 +203,15 @@ fs_set_running(const struct fs_run *run, unsigned int rank, int running)
  * chunks: a chunk far slower than the others means the vCPU did not run
  * for a while (the host ran something else on its CPU, or the guest took
  * a long interrupt). The loops themselves stay what the guide shows; a
- * TSC read (some 30 cycles) per 4096 increments (at least ~2800 cycles)
- * costs about 1% of the fastest of them.
+ * TSC read (some 40 cycles) per 4096 increments (at least ~1600 cycles)
+ * costs at most 2.5% of the fastest of them.
+ *
+ * The first writer to make all its increments stops the others at the
+ * end of their current chunk (each makes at least one). With a fixed
+ * count each, a writer whose vCPU ran slower (the host's other hyperthread
+ * busy) went on alone after the other had finished: the two loops
+ * overlapped for only 50-80% of a run on the Intel Xeon, and the packed
+ * rows timed a line that was shared only part of the time.
  */
 static void
 fs_chunked_loop(const struct fs_run *run, uint64_t *counter, struct fs_writer_result *res)
@@ -193,7 +220,7 @@ fs_chunked_loop(const struct fs_run *run, uint64_t *counter, struct fs_writer_re
 
 	res->max_chunk = 0;
 	res->nb_chunks = 0;
-	while (left > 0) {
+	do {
 		uint64_t n = RTE_MIN(left, (uint64_t)FS_CHUNK);
 
 		if (run->op == FS_OP_ATOMIC)
@@ -205,7 +232,9 @@ fs_chunked_loop(const struct fs_run *run, uint64_t *counter, struct fs_writer_re
 		res->max_chunk = RTE_MAX(res->max_chunk, now - prev);
 		res->nb_chunks++;
 		prev = now;
-	}
+	} while (left > 0 && !__atomic_load_n(&fs_barrier.stop, __ATOMIC_RELAXED));
+	__atomic_store_n(&fs_barrier.stop, 1, __ATOMIC_RELAXED);
+	res->done = run->iterations - left;
 }
 
 /* Runs on every lcore, the main one included (CALL_MAIN). */
@@ -361,37 +390,39 @@ fs_zero_counters(const struct fs_run *run)
 
 /*
  * Every increment must be in the counters: each writer's own counter holds
- * exactly N, the shared one N x writers. Anything else means lost updates
- * or a broken benchmark, and its timings would be meaningless.
+ * exactly the increments it made, the shared one their sum, and one writer
+ * made all N (it stopped the run). Anything else means lost updates or a
+ * broken benchmark, and its timings would be meaningless.
  */
 static int
 fs_check_counts(const struct fs_run *run, const char *what)
 {
-	uint64_t expected_total = run->iterations * run->nb_writers;
-	uint64_t total = 0;
+	uint64_t total = 0, done = 0, most = 0;
 	unsigned int rank;
 
-	if (run->layout == FS_LAYOUT_SHARED) {
-		total = fs_shared.count;
-	} else {
-		for (rank = 0; rank < run->nb_writers; rank++) {
-			uint64_t got = run->layout == FS_LAYOUT_PER_LCORE ?
-				fs_results[rank].count : *fs_counter_of(run, rank);
+	for (rank = 0; rank < run->nb_writers; rank++) {
+		const struct fs_writer_result *res = &fs_results[rank];
+		uint64_t got = run->layout == FS_LAYOUT_PER_LCORE ? res->count :
+			run->layout == FS_LAYOUT_SHARED ? 0 : *fs_counter_of(run, rank);
 
-			if (got != run->iterations) {
-				LAB_LOG(ERR, "%s: lcore %u's counter holds %" PRIu64 " after %"
-					PRIu64 " increments: updates were lost or doubled, "
-					"the figures are not trustworthy", what,
-					fs_lcore_of_rank[rank], got, run->iterations);
-				return -EIO;
-			}
-			total += got;
+		if (run->layout != FS_LAYOUT_SHARED && got != res->done) {
+			LAB_LOG(ERR, "%s: lcore %u's counter holds %" PRIu64 " after %"
+				PRIu64 " increments: updates were lost or doubled, "
+				"the figures are not trustworthy", what,
+				fs_lcore_of_rank[rank], got, res->done);
+			return -EIO;
 		}
+		total += got;
+		done += res->done;
+		most = RTE_MAX(most, res->done);
 	}
-	if (total != expected_total) {
+	if (run->layout == FS_LAYOUT_SHARED)
+		total = fs_shared.count;
+	if (total != done || most != run->iterations) {
 		LAB_LOG(ERR, "%s: counters add up to %" PRIu64 ", expected %" PRIu64
-			" (%u writers x %" PRIu64 "): updates were lost", what, total,
-			expected_total, run->nb_writers, run->iterations);
+			" (the writers' increments), the most by one writer %" PRIu64
+			" of %" PRIu64 ": updates were lost", what, total, done, most,
+			run->iterations);
 		return -EIO;
 	}
 	return 0;
@@ -457,7 +488,7 @@ static void
 fs_collect(const struct fs_run *run, double steal_before, struct fs_sample *s)
 {
 	uint64_t first_start = UINT64_MAX, last_start = 0, first_end = UINT64_MAX, last_end = 0;
-	double cycles_sum = 0, steal_after = fs_read_steal_ms(run->nb_writers);
+	double cycles_sum = 0, ops = 0, steal_after = fs_read_steal_ms(run->nb_writers);
 	unsigned int rank;
 
 	s->preempted = 0;
@@ -470,15 +501,15 @@ fs_collect(const struct fs_run *run, double steal_before, struct fs_sample *s)
 		/* How much longer the slowest chunk took than the writer's mean one. */
 		s->stall_us = RTE_MAX(s->stall_us, ((double)res->max_chunk -
 			cycles / res->nb_chunks) * 1e6 / rte_get_tsc_hz());
-		cycles_sum += cycles / run->iterations;
+		cycles_sum += cycles / res->done;
+		ops += res->done;
 		first_start = RTE_MIN(first_start, res->start_tsc);
 		last_start = RTE_MAX(last_start, res->start_tsc);
 		first_end = RTE_MIN(first_end, res->end_tsc);
 		last_end = RTE_MAX(last_end, res->end_tsc);
 	}
 	s->cycles_per_op = cycles_sum / run->nb_writers;
-	s->mops = (double)run->iterations * run->nb_writers /
-		((double)(last_end - first_start) / rte_get_tsc_hz()) / 1e6;
+	s->mops = ops / ((double)(last_end - first_start) / rte_get_tsc_hz()) / 1e6;
 	/*
 	 * A writer descheduled by the host (or by a busy neighbour) runs alone
 	 * for a while and shares nothing: report how much the loops overlapped.
@@ -513,6 +544,7 @@ fs_run_once(const struct fs_case *c, uint64_t iterations, struct fs_sample *s)
 		c->stride, fs_op_names[c->op]);
 	fs_zero_counters(&run);
 	__atomic_store_n(&fs_barrier.arrived, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&fs_barrier.stop, 0, __ATOMIC_RELEASE);
 	steal_before = fs_read_steal_ms(run.nb_writers);
 
 	ret = rte_eal_mp_remote_launch(fs_writer, &run, CALL_MAIN);
