@@ -21,14 +21,16 @@
 /* Rows per run: at most 12 today (5 layouts, padded again with atomic, 6 strides). */
 #define FS_MAX_CASES 16
 /*
- * A run in which a writer was preempted (the kernel switched it out for
- * another task: the 2 vCPUs are shared), stalled (a gap in its TSC: the
+ * A run in which a writer was preempted (the kernel ran another task on
+ * its CPU for more than FS_OFF_CPU_PCT percent of the loop: the 2 vCPUs
+ * are shared), stalled (a gap in its TSC: the
  * host descheduled its vCPU), lost time to the host (steal in /proc/stat)
  * or overlapped the other writers less than this timed something else
  * than the layout; it is run again, up to FS_MAX_ATTEMPTS times, and the
  * best attempt is kept.
  */
 #define FS_MIN_OVERLAP 0.9
+#define FS_OFF_CPU_PCT 1
 #define FS_MAX_ATTEMPTS 5
 #define FS_STALL_US 1000
 /* The line-transfer figure is the fastest of this many ping-pongs of so many turns. */
@@ -44,7 +46,10 @@
 #define FS_TRIM_PCT 10
 #define FS_MAX_PASSES 3
 #define FS_SPREAD_DEFAULT 20.0
-/* Slices of each run, taken in turn over the rows (see fs_round()). */
+/*
+ * Slices of each run: slice k of every run of every row is taken before
+ * slice k + 1 of any (see fs_pass()), so each run samples the whole pass.
+ */
 #define FS_SLICES 10
 /*
  * A line transfer more than this factor slower or faster than the start's
@@ -84,10 +89,18 @@ struct fs_sample {
 	double cycles_per_op;      /* mean over the writers */
 	double mops;               /* all writers together */
 	double overlap;            /* share of the run all writers were incrementing */
-	long preempted;            /* involuntary context switches, all writers */
+	long preempted;            /* writers switched out for > FS_OFF_CPU_PCT of the loop */
 	double stall_us;           /* longest TSC gap beyond a writer's usual chunk time */
 	double steal_ms;           /* steal time of the writers' CPUs; < 0: unknown */
 	uint64_t distance;         /* bytes between the first two writers' counters */
+};
+
+/* One repetition of a row: its slices' sums while measured, then its figures. */
+struct fs_rep {
+	double cycles_per_op;      /* mean of its slices */
+	double mops;               /* all writers together, over its slices' time */
+	double overlap;            /* its worst slice's */
+	unsigned int clean_slices; /* slices kept undisturbed */
 };
 
 /* One row of the report: a layout (and stride) measured with one op. */
@@ -95,10 +108,9 @@ struct fs_case {
 	enum fs_layout layout;
 	enum fs_op op;
 	unsigned int stride;       /* bytes between neighbouring writers' counters */
-	double *cycles_per_op;     /* one per repetition kept */
-	double *mops;
-	double *overlap;
-	unsigned int nb_runs;      /* repetitions kept (repeat, or fewer: see moved) */
+	struct fs_rep *runs;       /* --repeat of them */
+	unsigned int nb_runs;      /* repetitions measured: repeat, or 0 */
+	unsigned int nb_slices;    /* slices each (FS_SLICES, or fewer: see moved) */
 	double ns_med, ns_min, ns_max;
 	double cyc_med, cyc_min, cyc_max;
 	double mops_med;
@@ -107,7 +119,7 @@ struct fs_case {
 	unsigned int trimmed;      /* runs left out of the spread at each end */
 	unsigned int reruns;       /* runs repeated because they were disturbed */
 	unsigned int clean_runs;   /* runs kept undisturbed */
-	bool moved;                /* fewer runs than asked: the host kept moving vCPUs */
+	bool moved;                /* fewer slices than asked: the host kept moving vCPUs */
 	bool stable;               /* spread within --max-spread, every run kept */
 	double slowdown;           /* < 0: no padded run with the same op */
 };
@@ -118,6 +130,7 @@ extern const char * const fs_op_names[FS_OP_MAX];
 
 /* fs_cases.c: the rows to measure, from the options. */
 int fs_build_cases(const struct fs_config *cfg, struct fs_case *cases, unsigned int *nb);
+int fs_alloc_runs(struct fs_case *c, uint64_t reps);
 void fs_free_cases(struct fs_case *cases, unsigned int nb);
 const struct fs_case *fs_find_case(const struct fs_case *cases, unsigned int nb,
 	enum fs_layout layout, enum fs_op op, unsigned int stride);

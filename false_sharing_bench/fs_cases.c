@@ -5,6 +5,7 @@
  * Calls nothing of the other files, so every one of them can call it.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,14 +66,21 @@ fs_add_case(struct fs_case *cases, unsigned int *nb, enum fs_layout layout, enum
 	c->op = op;
 	c->stride = stride;
 	c->slowdown = -1;
-	c->cycles_per_op = calloc(reps, sizeof(double));
-	c->mops = calloc(reps, sizeof(double));
-	c->overlap = calloc(reps, sizeof(double));
-	if (c->cycles_per_op == NULL || c->mops == NULL || c->overlap == NULL) {
-		LAB_LOG(ERR, "out of memory for %u repetitions", reps);
+	if (fs_alloc_runs(c, reps) < 0)
+		return -ENOMEM;
+	(*nb)++;
+	return 0;
+}
+
+/* A row's repetitions, zeroed: 0, or -ENOMEM (logged). */
+int
+fs_alloc_runs(struct fs_case *c, uint64_t reps)
+{
+	c->runs = calloc(reps, sizeof(*c->runs));
+	if (c->runs == NULL) {
+		LAB_LOG(ERR, "out of memory for %" PRIu64 " repetitions", reps);
 		return -ENOMEM;
 	}
-	(*nb)++;
 	return 0;
 }
 
@@ -81,11 +89,8 @@ fs_free_cases(struct fs_case *cases, unsigned int nb)
 {
 	unsigned int i;
 
-	for (i = 0; i < nb; i++) {
-		free(cases[i].cycles_per_op);
-		free(cases[i].mops);
-		free(cases[i].overlap);
-	}
+	for (i = 0; i < nb; i++)
+		free(cases[i].runs);
 }
 
 /*

@@ -74,7 +74,7 @@ fs_print_verdict(const struct fs_config *cfg, const struct fs_case *cases, unsig
 		"or the vCPUs kept moving; compare with another run)" : "");
 }
 
-/* The row's status: ok, NOISY (spread above --max-spread), MOVED (runs missing). */
+/* The row's status: ok, NOISY (spread above --max-spread), MOVED (slices missing). */
 static const char *
 fs_status(const struct fs_case *c)
 {
@@ -94,19 +94,19 @@ fs_print_checks(const struct fs_config *cfg, const struct fs_case *cases, unsign
 		reruns += cases[i].reruns;
 		dirty += cases[i].nb_runs - cases[i].clean_runs;
 	}
-	printf("# clean: runs most of whose slices had no writer preempted, stalled (TSC gap > "
-		"%u us) or robbed by the host (steal in /proc/stat%s), and >= %.0f%% overlap; "
-		"%u disturbed slices were run again (up to %u attempts; preempted %u, stalled "
-		"%u, steal %u, overlap %u)%s\n", FS_STALL_US,
-		cfg->steal_known ? "" : ": unreadable here", FS_MIN_OVERLAP * 100, reruns,
-		FS_MAX_ATTEMPTS, d->preempted, d->stalled,
+	printf("# clean: runs most of whose slices had no writer preempted (off its CPU "
+		"> %u%% of the loop), stalled (TSC gap > %u us) or robbed by the host (steal in "
+		"/proc/stat%s), and >= %.0f%% overlap; %u disturbed slices were run again (up "
+		"to %u attempts; preempted %u, stalled %u, steal %u, overlap %u)%s\n",
+		FS_OFF_CPU_PCT, FS_STALL_US, cfg->steal_known ? "" : ": unreadable here",
+		FS_MIN_OVERLAP * 100, reruns, FS_MAX_ATTEMPTS, d->preempted, d->stalled,
 		d->stolen, d->apart, dirty ? ": rows with unclean runs measured a busy "
 		"machine, not the layout" : "");
 	printf("# spread: (max - min) / median of a row's runs without the fastest and "
 		"slowest %u%% (none below 10 runs); min..max above are of all runs\n",
 		FS_TRIM_PCT);
 	printf("# status: ok = spread <= %.0f%%; NOISY = more; MOVED = the host moved a vCPU "
-		"so often that runs are missing. While a row is not ok (and most runs were "
+		"so often that the runs lack slices. While a row is not ok (and most runs were "
 		"clean), all rows are measured again, up to %u passes: %u made, pass %u shown "
 		"(the fewest rows not ok)\n",
 		cfg->max_spread, FS_MAX_PASSES, cfg->passes, cfg->kept_pass);
@@ -124,10 +124,11 @@ fs_print_table(const struct fs_config *cfg, const struct fs_case *cases, unsigne
 		printf(" lcore %u on cpu %d%s", lcore, rte_lcore_to_cpu_id(lcore),
 			lcore == rte_get_main_lcore() ? " (main)," : ",");
 	printf(" all released by one start barrier\n");
-	printf("# method     : warm-up, then %" PRIu64 " rounds of one run of %" PRIu64
-		" increments per lcore per layout, each run in %u slices taken in turn over the "
-		"layouts, TSC %.1f MHz\n", cfg->repeat, cfg->iterations / FS_SLICES * FS_SLICES,
-		FS_SLICES, rte_get_tsc_hz() / 1e6);
+	printf("# method     : warm-up, then %" PRIu64 " runs per layout of %" PRIu64
+		" increments (by the first lcore to finish: it stops the others) in %u slices; "
+		"each round takes one slice of every run of every layout, TSC %.1f MHz\n",
+		cfg->repeat, cfg->iterations / FS_SLICES * FS_SLICES, FS_SLICES,
+		rte_get_tsc_hz() / 1e6);
 	if (cfg->transfer_ns >= 0)
 		printf("# line moves : %.1f ns one way between lcore %u and lcore %u (ping-pong "
 			"of one line, best of %u): where the two cores sit; checked before every "

@@ -15,7 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <rte_common.h>
@@ -53,7 +53,7 @@ struct fs_writer_result {
 	uint64_t count;            /* its counter's final value (per_lcore, shared) */
 	uint64_t done;             /* increments it made before the run stopped */
 	uintptr_t counter_addr;
-	long preempted;            /* involuntary context switches during the loop */
+	int64_t off_cpu_ns;        /* loop time not spent running it; < 0: unknown */
 	uint64_t max_chunk;        /* TSC cycles of its slowest chunk of FS_CHUNK increments */
 	uint64_t nb_chunks;
 } __rte_cache_aligned;
@@ -245,16 +245,14 @@ fs_writer(void *arg)
 	unsigned int rank = fs_rank_of_lcore[rte_lcore_id()];
 	struct fs_writer_result *res = &fs_results[rank];
 	uint64_t *counter = fs_counter_of(run, rank);
-	struct rusage before, after;
+	struct timespec cpu_start, cpu_end;
 	uint64_t start, end;
+	int cpu_known;
 
 	/* Only the owning thread can reach its TLS, so it zeroes it itself. */
 	if (run->layout == FS_LAYOUT_PER_LCORE)
 		*counter = 0;
 	fs_set_running(run, rank, 1);
-	/* -1: unknown, counted as disturbed */
-	if (getrusage(RUSAGE_THREAD, &before) < 0)
-		before.ru_nivcsw = -1;
 
 	/*
 	 * Start barrier: nobody starts before every writer is here, so the
@@ -264,14 +262,23 @@ fs_writer(void *arg)
 	while (__atomic_load_n(&fs_barrier.arrived, __ATOMIC_ACQUIRE) < run->nb_writers)
 		rte_pause();
 
+	/*
+	 * The thread's own CPU time against the TSC: what the loop lost to
+	 * other tasks on its CPU (and to interrupts the kernel charges
+	 * elsewhere). A context switch alone costs microseconds; what matters
+	 * is how much of the run it took (FS_OFF_CPU_PCT).
+	 */
+	cpu_known = clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu_start) == 0;
 	start = fs_tsc_start();
 	fs_chunked_loop(run, counter, res);
 	end = fs_tsc_end();
+	cpu_known = cpu_known && clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu_end) == 0;
 
-	if (before.ru_nivcsw < 0 || getrusage(RUSAGE_THREAD, &after) < 0)
-		res->preempted = 1;
-	else
-		res->preempted = after.ru_nivcsw - before.ru_nivcsw;
+	res->off_cpu_ns = -1;
+	if (cpu_known)
+		res->off_cpu_ns = RTE_MAX((int64_t)0, (int64_t)((end - start) * 1e9 /
+			rte_get_tsc_hz()) - ((int64_t)(cpu_end.tv_sec - cpu_start.tv_sec) *
+			1000000000 + (cpu_end.tv_nsec - cpu_start.tv_nsec)));
 	fs_set_running(run, rank, 0);
 	res->start_tsc = start;
 	res->end_tsc = end;
@@ -497,7 +504,9 @@ fs_collect(const struct fs_run *run, double steal_before, struct fs_sample *s)
 		const struct fs_writer_result *res = &fs_results[rank];
 		double cycles = (double)(res->end_tsc - res->start_tsc);
 
-		s->preempted += res->preempted;
+		/* Unknown CPU time counts as preempted. */
+		s->preempted += res->off_cpu_ns < 0 || res->off_cpu_ns > cycles * 1e9 /
+			rte_get_tsc_hz() * FS_OFF_CPU_PCT / 100;
 		/* How much longer the slowest chunk took than the writer's mean one. */
 		s->stall_us = RTE_MAX(s->stall_us, ((double)res->max_chunk -
 			cycles / res->nb_chunks) * 1e6 / rte_get_tsc_hz());
