@@ -23,11 +23,11 @@
 /*
  * A run in which a writer was preempted (the kernel ran another task on
  * its CPU for more than FS_OFF_CPU_PCT percent of the loop: the 2 vCPUs
- * are shared), stalled (a gap in its TSC: the
- * host descheduled its vCPU), lost time to the host (steal in /proc/stat)
- * or overlapped the other writers less than this timed something else
- * than the layout; it is run again, up to FS_MAX_ATTEMPTS times, and the
- * best attempt is kept.
+ * are shared), stalled (a gap in its TSC: the host descheduled its vCPU),
+ * lost time to the host (steal in /proc/stat) or overlapped the other
+ * writers less than FS_MIN_OVERLAP timed something else than the layout;
+ * it is run again, up to FS_MAX_ATTEMPTS times, and the best attempt is
+ * kept.
  */
 #define FS_MIN_OVERLAP 0.9
 #define FS_OFF_CPU_PCT 1
@@ -110,15 +110,14 @@ struct fs_case {
 	unsigned int stride;       /* bytes between neighbouring writers' counters */
 	struct fs_rep *runs;       /* --repeat of them */
 	unsigned int nb_runs;      /* repetitions measured: repeat, or 0 */
-	unsigned int nb_slices;    /* slices each (FS_SLICES, or fewer: see moved) */
 	double ns_med, ns_min, ns_max;
 	double cyc_med, cyc_min, cyc_max;
 	double mops_med;
 	double overlap_min;
 	double spread;             /* percent, over the middle runs (FS_TRIM_PCT) */
 	unsigned int trimmed;      /* runs left out of the spread at each end */
-	unsigned int reruns;       /* runs repeated because they were disturbed */
-	unsigned int clean_runs;   /* runs kept undisturbed */
+	unsigned int reruns;       /* slices run again because they were disturbed */
+	unsigned int clean_runs;   /* runs most of whose slices were undisturbed */
 	bool moved;                /* fewer slices than asked: the host kept moving vCPUs */
 	bool stable;               /* spread within --max-spread, every run kept */
 	double slowdown;           /* < 0: no padded run with the same op */

@@ -174,7 +174,6 @@ fs_reset_rows(const struct fs_config *cfg, struct fs_case **rows, unsigned int n
 		for (rep = 0; rep < cfg->repeat; rep++)
 			rows[i]->runs[rep].overlap = 1;
 		rows[i]->nb_runs = 0;
-		rows[i]->nb_slices = 0;
 		rows[i]->clean_runs = 0;
 		rows[i]->reruns = 0;
 	}
@@ -200,7 +199,6 @@ fs_finish_runs(const struct fs_config *cfg, struct fs_case **rows, unsigned int 
 			rows[i]->clean_runs += r->clean_slices * 2 > slices;
 		}
 		rows[i]->nb_runs = slices > 0 ? cfg->repeat : 0;
-		rows[i]->nb_slices = slices;
 		rows[i]->moved = slices < FS_SLICES;
 	}
 }
