@@ -53,7 +53,7 @@ struct fs_writer_result {
 	uint64_t count;            /* its counter's final value (per_lcore, shared) */
 	uint64_t done;             /* increments it made before the run stopped */
 	uintptr_t counter_addr;
-	int64_t off_cpu_ns;        /* loop time not spent running it; < 0: unknown */
+	int64_t cpu_ns;            /* its thread's CPU time over the loop; < 0: unknown */
 	uint64_t max_chunk;        /* TSC cycles of its slowest chunk of FS_CHUNK increments */
 	uint64_t nb_chunks;
 } __rte_cache_aligned;
@@ -274,11 +274,8 @@ fs_writer(void *arg)
 	end = fs_tsc_end();
 	cpu_known = cpu_known && clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu_end) == 0;
 
-	res->off_cpu_ns = -1;
-	if (cpu_known)
-		res->off_cpu_ns = RTE_MAX((int64_t)0, (int64_t)((end - start) * 1e9 /
-			rte_get_tsc_hz()) - ((int64_t)(cpu_end.tv_sec - cpu_start.tv_sec) *
-			1000000000 + (cpu_end.tv_nsec - cpu_start.tv_nsec)));
+	res->cpu_ns = cpu_known ? (int64_t)(cpu_end.tv_sec - cpu_start.tv_sec) * 1000000000 +
+		(cpu_end.tv_nsec - cpu_start.tv_nsec) : -1;
 	fs_set_running(run, rank, 0);
 	res->start_tsc = start;
 	res->end_tsc = end;
@@ -404,27 +401,28 @@ fs_zero_counters(const struct fs_run *run)
 static int
 fs_check_counts(const struct fs_run *run, const char *what)
 {
-	uint64_t total = 0, done = 0, most = 0;
+	uint64_t total, done = 0, most = 0;
 	unsigned int rank;
 
 	for (rank = 0; rank < run->nb_writers; rank++) {
 		const struct fs_writer_result *res = &fs_results[rank];
-		uint64_t got = run->layout == FS_LAYOUT_PER_LCORE ? res->count :
-			run->layout == FS_LAYOUT_SHARED ? 0 : *fs_counter_of(run, rank);
+		uint64_t got;
 
-		if (run->layout != FS_LAYOUT_SHARED && got != res->done) {
+		done += res->done;
+		most = RTE_MAX(most, res->done);
+		if (run->layout == FS_LAYOUT_SHARED)
+			continue;
+		got = run->layout == FS_LAYOUT_PER_LCORE ? res->count : *fs_counter_of(run, rank);
+		if (got != res->done) {
 			LAB_LOG(ERR, "%s: lcore %u's counter holds %" PRIu64 " after %"
 				PRIu64 " increments: updates were lost or doubled, "
 				"the figures are not trustworthy", what,
 				fs_lcore_of_rank[rank], got, res->done);
 			return -EIO;
 		}
-		total += got;
-		done += res->done;
-		most = RTE_MAX(most, res->done);
 	}
-	if (run->layout == FS_LAYOUT_SHARED)
-		total = fs_shared.count;
+	/* Each own counter matched its writer above: only shared's sum is left. */
+	total = run->layout == FS_LAYOUT_SHARED ? fs_shared.count : done;
 	if (total != done || most != run->iterations) {
 		LAB_LOG(ERR, "%s: counters add up to %" PRIu64 ", expected %" PRIu64
 			" (the writers' increments), the most by one writer %" PRIu64
@@ -503,10 +501,11 @@ fs_collect(const struct fs_run *run, double steal_before, struct fs_sample *s)
 	for (rank = 0; rank < run->nb_writers; rank++) {
 		const struct fs_writer_result *res = &fs_results[rank];
 		double cycles = (double)(res->end_tsc - res->start_tsc);
+		double loop_ns = cycles * 1e9 / rte_get_tsc_hz();
 
-		/* Unknown CPU time counts as preempted. */
-		s->preempted += res->off_cpu_ns < 0 || res->off_cpu_ns > cycles * 1e9 /
-			rte_get_tsc_hz() * FS_OFF_CPU_PCT / 100;
+		/* Off its CPU: the loop's time it did not run. Unknown counts as preempted. */
+		s->preempted += res->cpu_ns < 0 ||
+			loop_ns - (double)res->cpu_ns > loop_ns * FS_OFF_CPU_PCT / 100;
 		/* How much longer the slowest chunk took than the writer's mean one. */
 		s->stall_us = RTE_MAX(s->stall_us, ((double)res->max_chunk -
 			cycles / res->nb_chunks) * 1e6 / rte_get_tsc_hz());
