@@ -18,8 +18,6 @@ import time
 
 import labtest
 
-# As the lab 8 tests: where every primary maps its memory, free in every process.
-BASE_VIRTADDR = "--base-virtaddr=0x200000000000"
 PROBE = "claims_probe"
 STARTED = {"lab8_primary": "Ctrl-C to stop", "lab8_secondary": "Ctrl-C to stop",
            PROBE: "primary: ready"}
@@ -50,13 +48,13 @@ def _start(ctx, prog, eal_args, app=(), what=None, timeout=15.0):
 
 def _lab8_primary(ctx, prefix, lcores="0"):
     return _start(ctx, "lab8_primary", ctx.eal(lcores, prefix, proc_type="primary",
-                                               vdevs=["net_null0"], extra=[BASE_VIRTADDR]),
+                                               vdevs=["net_null0"], extra=[labtest.BASE_VIRTADDR]),
                   ["--no-status"], "lab8_primary")
 
 
 def _probe_primary(ctx, prefix, pool=False, vdevs=(), extra=()):
     return _start(ctx, PROBE, ctx.eal("0", prefix, proc_type="primary", vdevs=vdevs,
-                                      extra=[BASE_VIRTADDR] + list(extra)),
+                                      extra=[labtest.BASE_VIRTADDR] + list(extra)),
                   ["primary"] + (["--pool"] if pool else []), "claims_probe primary")
 
 

@@ -26,6 +26,13 @@ import time
 
 SKIP = 77
 RUNTIME_DIR = "/var/run/dpdk"
+# For every primary a secondary attaches to: where the primary maps shared
+# memory, which each secondary must map at the same address. Far above where
+# Linux and ASan (shadow ends at 0x10007fff7fff) put anything. Without it, ASLR
+# sometimes puts something of the secondary's there (5 runs of 34 of
+# lab9_capture under ASan): the secondary fails, and a dpdk-dumpcap that fails
+# so crashes in its clean-up holding the shared memory lock (docs/lab9.md).
+BASE_VIRTADDR = "--base-virtaddr=0x200000000000"
 _SIGINT = signal.SIGINT  # DpdkProcess.signal() shadows the module in its class body
 
 

@@ -221,7 +221,7 @@ def start_primary():
         return None, None
     p = t.prefix("prim")
     prim = t.dpdk("lab8_primary", t.eal("0", p, proc_type="primary", vdevs=["net_null0"],
-                                        extra=["--base-virtaddr=0x200000000000"]),
+                                        extra=[labtest.BASE_VIRTADDR]),
                   app=["--no-status"])
     if not prim.wait_for("Ctrl-C to stop", 30):
         t.check(False, "lab8_primary started for the secondary's rows", prim.output()[-1500:])

@@ -43,7 +43,7 @@ SASE_RULES = os.path.join(labtest.source_dir(), "lab8_multiprocess", "sase4.rule
 def primary(t, p, app=()):
     """The primary on the NIC, from lcore 2 (socket 1, the NIC's)."""
     args = ["-a", PCI, f"--file-prefix={p}", "-l", "2", "--proc-type=primary",
-            l8.BASE_VIRTADDR]
+            labtest.BASE_VIRTADDR]
     return t.dpdk("lab8_primary", args, app=["--rxq", "4", "--no-status"] + list(app))
 
 

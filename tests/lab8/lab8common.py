@@ -90,15 +90,9 @@ def per_queue(sent, nb_files=NB_QUEUES):
     return queues
 
 
-# Where the primary maps shared memory; secondaries must map it at the same
-# address. Far above where Linux and ASan (shadow ends at 0x10007fff7fff) put
-# anything, so the ASan build's secondaries attach too.
-BASE_VIRTADDR = "--base-virtaddr=0x200000000000"
-
-
 def primary(t, prefix, vdev, app=(), lcores="0"):
     return t.dpdk("lab8_primary", t.eal(lcores, prefix, proc_type="primary", vdevs=[vdev],
-                                        extra=[BASE_VIRTADDR]), app=list(app))
+                                        extra=[labtest.BASE_VIRTADDR]), app=list(app))
 
 
 def secondary(t, prefix, lcores, role, app=(), proc_type="secondary"):

@@ -40,7 +40,7 @@ refused(l8.secondary(t, t.prefix("wrong"), "1", "enterprise"), "secondary with a
 
 # One primary per prefix: the EAL's lock on <runtime dir>/config refuses the second.
 refused(t.dpdk("lab8_primary", t.eal("1", p, proc_type="primary", vdevs=["net_null1"],
-                                      extra=[l8.BASE_VIRTADDR]),
+                                      extra=[labtest.BASE_VIRTADDR]),
                app=["--no-status"]), "second primary on the same prefix", "one primary per prefix")
 refused(t.dpdk("lab8_primary", t.eal("1", p, proc_type="auto"), app=["--no-status"]),
         "second primary with --proc-type=auto", "one primary per prefix")

@@ -211,6 +211,8 @@ def main():
     t.require_root()
     iface = "dtap9" if uml else f"l9t{os.getpid() % 100000}"
     extra = ["--no-huge", "-m", "256"] if uml else []
+    if vm:
+        extra.append(labtest.BASE_VIRTADDR)  # dpdk-pdump attaches: memory where it can map it
     if not uml:
         t.require_hugepages()
     want = None

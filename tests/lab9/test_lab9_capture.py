@@ -33,7 +33,8 @@ SENT = {seed: frames_of(seed) for seed in (41, 42)}
 
 iface = f"l9c{os.getpid() % 100000}"
 p = t.prefix()
-eal = t.eal("0-1", p, vdevs=[f"net_tap0,iface={iface}"])
+# The primary's memory at an address free in dpdk-pdump and dpdk-dumpcap too.
+eal = t.eal("0-1", p, vdevs=[f"net_tap0,iface={iface}"], extra=[labtest.BASE_VIRTADDR])
 cl = u.Classifier(t, eal, ["--fallback", "software", "--rule", u.HTTPS_RULE,
                            "--rule", u.DROP_RULE])
 if not t.check(cl.ready(), "classifier ready on net_tap, rules in software"):
@@ -78,7 +79,8 @@ if t.check(pd.wait_for("capture for", 30), "dpdk-pdump attaches", pd.output()[-8
 # dpdk-dumpcap on CPU 0, hence lcore 0: not the poller's lcore id (1).
 cap = os.path.join(t.workdir, "lab9.pcapng")
 dc = labtest.dumpcap(t, p, cap, cpu=0)
-if t.check(dc.wait_for("Packets captured:", 30), "dpdk-dumpcap attaches", dc.output()[-800:]):
+if t.check(dc.wait_for("Packets captured:", 30), "dpdk-dumpcap attaches",
+           f"rc={dc.proc.poll()}\n" + dc.output()[-800:]):
     frames, sent = send("dumpcap", 42)
     rc = dc.stop(signal.SIGINT, 15)
     st = labtest.capture_stats(dc.output())
@@ -88,5 +90,8 @@ if t.check(dc.wait_for("Packets captured:", 30), "dpdk-dumpcap attaches", dc.out
     labtest.check_capture(t, "dpdk-dumpcap", frames, got)
     check_spoofed("dpdk-dumpcap", got, sent)
 
-t.check(cl.quit() == 0, "classifier quits with status 0", cl.output()[-600:])
+rc = cl.quit()
+t.check(rc == 0, "classifier quits with status 0",
+        ("still running 15 s after 'quit'" if rc is None else f"rc={rc}") + "\n" +
+        cl.output()[-600:])
 t.done()
