@@ -27,6 +27,13 @@ fs_layout_label(const struct fs_case *c, char *buf, size_t len)
 		snprintf(buf, len, "%s", fs_layout_names[c->layout]);
 }
 
+/* Most of the row's runs disturbed: its figures say more about the load than the layout. */
+static bool
+fs_busy(const struct fs_case *c)
+{
+	return c->clean_runs * 2 <= c->nb_runs;
+}
+
 /*
  * The one-line verdict against the course: packed (the course's WRONG
  * struct), or failing that the tightest stride of the sweep, against
@@ -62,8 +69,7 @@ fs_print_verdict(const struct fs_config *cfg, const struct fs_case *cases, unsig
 	else
 		where = "ABOVE";
 	/* Most runs of either row disturbed: the ratio says more about the load. */
-	busy = wrong->clean_runs * 2 <= wrong->nb_runs ||
-		(padded != NULL && padded->clean_runs * 2 <= padded->nb_runs);
+	busy = fs_busy(wrong) || (padded != NULL && fs_busy(padded));
 	/* Undisturbed but scattered: the ratio of two medians is as uncertain. */
 	noisy = !wrong->stable || (padded != NULL && !padded->stable);
 	printf("verdict: %s (false sharing) ran %.1fx slower than padded with op %s on %u "
@@ -74,12 +80,17 @@ fs_print_verdict(const struct fs_config *cfg, const struct fs_case *cases, unsig
 		"or the vCPUs kept moving; compare with another run)" : "");
 }
 
-/* The row's status: ok, NOISY (spread above --max-spread), MOVED (slices missing). */
+/*
+ * The row's status: MOVED (slices missing), BUSY (most runs disturbed, however
+ * close together), ok, NOISY (spread above --max-spread).
+ */
 static const char *
 fs_status(const struct fs_case *c)
 {
 	if (c->moved)
 		return "MOVED";
+	if (fs_busy(c))
+		return "BUSY";
 	return c->stable ? "ok" : "NOISY";
 }
 
@@ -105,10 +116,10 @@ fs_print_checks(const struct fs_config *cfg, const struct fs_case *cases, unsign
 	printf("# spread: (max - min) / median of a row's runs without the fastest and "
 		"slowest %u%% (none below 10 runs); min..max above are of all runs\n",
 		FS_TRIM_PCT);
-	printf("# status: ok = spread <= %.0f%%; NOISY = more; MOVED = the host moved a vCPU "
-		"so often that the runs lack slices. While a row is not ok (and most runs were "
-		"clean), all rows are measured again, up to %u passes: %u made, pass %u shown "
-		"(the fewest rows not ok)\n",
+	printf("# status: ok = spread <= %.0f%%; NOISY = more; BUSY = most runs not clean; "
+		"MOVED = the host moved a vCPU so often that the runs lack slices. While a row "
+		"spreads more or lacks slices (and most runs were clean), all rows are measured "
+		"again, up to %u passes: %u made, pass %u shown (the fewest such rows)\n",
 		cfg->max_spread, FS_MAX_PASSES, cfg->passes, cfg->kept_pass);
 }
 
