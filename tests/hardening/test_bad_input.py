@@ -37,7 +37,8 @@ NOFILE = "/nonexistent/bad_input/file"   # no such folder: cannot be read or wri
 ADIR = "/"                               # a folder: opens for reading on Linux, reads fail
 
 # Lines that are not the program's answer: the EAL's, and lab_eal_init's banner.
-NOISE = re.compile(r"^(EAL|TELEMETRY): |^\S+: (primary|secondary) process, file prefix |^\S+: capture: ")
+NOISE = re.compile(r"^(EAL|TELEMETRY): |^\S+: (primary|secondary) process, file prefix |"
+                   r"^\S+: capture: ")
 CRASH = re.compile(r"Segmentation fault|AddressSanitizer|LeakSanitizer|runtime error:|"
                    r"Aborted|core dumped|stack smashing|double free")
 
@@ -119,7 +120,8 @@ PROGRAMS = {
         in_file_rows("--rules") + out_file_rows("--report") + [
             ("--rule", "missing value", ["--rule"]),
             # A syntax error shows the rule with a caret under the word: 3 lines.
-            ("--rule", "unknown name", ["--rule", "ingress pattern bogus / end actions drop / end"]),
+            ("--rule", "unknown name",
+             ["--rule", "ingress pattern bogus / end actions drop / end"]),
         ] + common_rows(),
     },
     "numa_check": {

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """The code's layout rules, checked on the tree and on the built objects:
 - an SPDX line in the first lines of every source, script, build and doc file;
-- no C file over 600 lines, no line over 100 columns (a tab counts 8);
+- no C file over 600 lines, no line over 100 columns (a tab counts 8), in C
+  and in Python;
 - no C function over 80 lines, except an option parser (*parse_args*);
 - no two files of one folder call each other (from the objects' symbols:
   A defines what B needs and B defines what A needs);
@@ -85,6 +86,10 @@ def main():
                        if n > MAX_FUNCTION_LINES and "parse_args" not in name]
     t.check(not long_files, f"no C file over {MAX_FILE_LINES} lines", ", ".join(long_files))
     t.check(not long_lines, f"no line over {MAX_COLUMNS} columns", ", ".join(long_lines))
+    long_py = [f"{f}:{i + 1}" for f in files if f.endswith(".py")
+               for i, line in enumerate(open(os.path.join(src, f)).read().split("\n"))
+               if len(line.expandtabs(8)) > MAX_COLUMNS]
+    t.check(not long_py, f"no Python line over {MAX_COLUMNS} columns", ", ".join(long_py))
     t.check(not long_funcs, f"no function over {MAX_FUNCTION_LINES} lines (option parsers "
             "aside)", "; ".join(long_funcs))
 

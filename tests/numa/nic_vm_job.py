@@ -3,8 +3,8 @@
 virtio), started by test_nic_vm.py: the environment labenv made, then
 dpdk-testpmd on the NIC with UDP traffic replayed from LAB_TRAFFIC_IFACE,
 numa_check -a $LAB_NIC_PCI with pollers on each socket, and lab 9's software
-fallback on the NIC (RSS and a RETA, no rte_flow). It asserts nothing; it prints a JSON report (nic_vm.report) and the host
-side asserts.
+fallback on the NIC (RSS and a RETA, no rte_flow). It asserts nothing; it
+prints a JSON report (nic_vm.report) and the host side asserts.
 
     nic_vm_job.py UDP_PCAP LAB9_PCAP_1=N1 LAB9_PCAP_2=N2 LAB9_PCAP_3=N3
 
