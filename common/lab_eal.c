@@ -3,8 +3,11 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include <rte_common.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_lcore.h>
@@ -101,11 +104,63 @@ lab_eal_init(int argc, char **argv, const char *log_name)
 	return consumed;
 }
 
+/*
+ * Clean-up takes DPDK's shared memory lock (freeing a memzone, detaching the
+ * memory). A process of the same prefix that died holding it blocks that for
+ * ever: on 22.11 a dpdk-dumpcap that cannot map the primary's memory dies so
+ * (docs/lab9.md, Troubleshooting). After LAB_CLEANUP_TIMEOUT_S the process
+ * says so and leaves without the rest of its clean-up.
+ */
+#define LAB_CLEANUP_TIMEOUT_S 10
+
+static char lab_stuck_msg[512];
+static size_t lab_stuck_len;
+
+static void
+lab_cleanup_stuck(int signum)
+{
+	ssize_t n;
+
+	(void)signum;
+	/* Only async-signal-safe calls here: the message was made when armed. */
+	n = write(STDERR_FILENO, lab_stuck_msg, lab_stuck_len);
+	(void)n;
+	_exit(EXIT_FAILURE);
+}
+
+void
+lab_cleanup_deadline(void)
+{
+	static bool armed;
+	struct sigaction sa;
+	int len;
+
+	if (armed)
+		return;
+	armed = true;
+	len = snprintf(lab_stuck_msg, sizeof(lab_stuck_msg), "%s: clean-up still blocked "
+		"after %u s: a process of --file-prefix=%s died holding DPDK's shared memory "
+		"lock (a dpdk-dumpcap that could not map this process's memory does). Leaving "
+		"without it; then ./scripts/labenv.sh clean %s, and start the primary with "
+		"--base-virtaddr=0x200000000000\n", lab_log_name, LAB_CLEANUP_TIMEOUT_S,
+		lab_file_prefix(), lab_file_prefix());
+	lab_stuck_len = len < 0 ? 0 : RTE_MIN((size_t)len, sizeof(lab_stuck_msg) - 1);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = lab_cleanup_stuck;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGALRM, &sa, NULL) < 0) {
+		LAB_LOG(WARNING, "no clean-up deadline (sigaction SIGALRM): %s", strerror(errno));
+		return;
+	}
+	alarm(LAB_CLEANUP_TIMEOUT_S);
+}
+
 int
 lab_eal_cleanup(void)
 {
 	int ret;
 
+	lab_cleanup_deadline();
 	if (lab_pdump_on) {
 		/* Unregisters the capture server and frees its statistics memzone. */
 		ret = rte_pdump_uninit();
@@ -116,6 +171,7 @@ lab_eal_cleanup(void)
 	ret = rte_eal_cleanup();
 	if (ret < 0)
 		LAB_LOG(WARNING, "rte_eal_cleanup failed: %s", strerror(-ret));
+	alarm(0);
 	return ret;
 }
 

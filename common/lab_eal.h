@@ -27,9 +27,18 @@ int lab_eal_init(int argc, char **argv, const char *log_name);
 /*
  * rte_pdump_uninit() if lab_eal_init() started the capture server, then
  * rte_eal_cleanup(); failures are logged. Close the ports first.
- * Returns rte_eal_cleanup()'s result.
+ * Returns rte_eal_cleanup()'s result. Arms lab_cleanup_deadline().
  */
 int lab_eal_cleanup(void);
+
+/*
+ * From the first call on, the process has 10 s to finish its clean-up; past
+ * that it prints why it is stuck (a process of its prefix died holding DPDK's
+ * shared memory lock) and exits with EXIT_FAILURE. Call it where the
+ * program's clean-up begins (before closing its ports and freeing its
+ * memory); lab_eal_cleanup() calls it too.
+ */
+void lab_cleanup_deadline(void);
 
 /* "primary" or "secondary", as the EAL decided (useful with --proc-type=auto). */
 const char *lab_proc_type_name(void);

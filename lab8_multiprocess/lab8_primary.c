@@ -568,12 +568,15 @@ main(int argc, char **argv)
 	lab8_print_final(&primary);
 	if (opts.rules != NULL)
 		lab8_rules_fini();
+	/* Freeing memory can wait on a lock a dead process holds: 10 s at most. */
+	lab_cleanup_deadline();
 	lab_port_close(opts.port_id);
 	rte_hash_free(flow_table);
 	lab_eal_cleanup();
 	return 0;
 
 fail_port:
+	lab_cleanup_deadline();
 	lab_port_close(opts.port_id);
 fail:
 	rte_hash_free(flow_table);

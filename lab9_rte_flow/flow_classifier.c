@@ -478,6 +478,8 @@ out_workers:
 out_rules:
 	flow_table_fini();
 out:
+	/* Closing the port frees memory: it can wait on a lock a dead process holds. */
+	lab_cleanup_deadline();
 	if (port_started)
 		lab_port_close(port_id);
 	lab_eal_cleanup();

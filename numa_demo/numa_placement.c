@@ -18,6 +18,7 @@
 #include <rte_mempool.h>
 #include <rte_ring.h>
 
+#include "lab_eal.h"
 #include "lab_log.h"
 #include "lab_mempool.h"
 #include "lab_port.h"
@@ -259,6 +260,8 @@ numa_placement_release(struct numa_topology *topo)
 {
 	unsigned int i;
 
+	/* Freeing memory can wait on a lock a dead process holds: 10 s at most. */
+	lab_cleanup_deadline();
 	for (i = 0; i < topo->nb_ports; i++) {
 		struct numa_port_objects *obj = &numa_objects[topo->ports[i].port_id];
 		int ret;
