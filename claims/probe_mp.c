@@ -465,6 +465,8 @@ run_secondary(const char *cmd)
 static void
 primary_cleanup(void)
 {
+	/* Freeing memory can wait on a lock a dead process holds: 10 s at most. */
+	lab_cleanup_deadline();
 	if (shared != NULL) {
 		rte_free(shared->dpdk_buf);
 		shared->dpdk_buf = NULL;

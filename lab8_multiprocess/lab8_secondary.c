@@ -545,7 +545,7 @@ main(int argc, char **argv)
 	if (rte_eal_process_type() != RTE_PROC_SECONDARY) {
 		LAB_LOG(ERR, "no primary runs with --file-prefix=%s (--proc-type=auto made this a "
 			"primary): start lab8_primary first", lab_file_prefix());
-		rte_eal_cleanup();
+		lab_eal_cleanup();
 		return 1;
 	}
 	/*
@@ -591,10 +591,10 @@ main(int argc, char **argv)
 	print_counters("stopped");
 	fflush(stdout);
 	release_slot();
-	rte_eal_cleanup();
+	lab_eal_cleanup();
 	return 0;
 
 fail:
-	rte_eal_cleanup();
+	lab_eal_cleanup();
 	return 1;
 }

@@ -41,6 +41,13 @@ def c_files(src):
                   for p in glob.glob(os.path.join(src, pat)))
 
 
+def long_lines(src, names):
+    """FILE:LINE of every line over MAX_COLUMNS columns in these files."""
+    return [f"{f}:{i + 1}" for f in names
+            for i, line in enumerate(open(os.path.join(src, f)).read().split("\n"))
+            if len(line.expandtabs(8)) > MAX_COLUMNS]
+
+
 def functions(lines):
     """(name line, length) of each function: '{' and '}' alone at column 0."""
     start = None
@@ -75,20 +82,17 @@ def main():
     t.check(not missing, "every source, script, build file and doc has an SPDX line",
             " ".join(missing))
 
-    long_files, long_lines, long_funcs = [], [], []
+    long_files, long_funcs = [], []
     for f in c_files(src):
         lines = open(os.path.join(src, f)).read().split("\n")
         if len(lines) - 1 > MAX_FILE_LINES:
             long_files.append(f"{f} ({len(lines) - 1})")
-        long_lines += [f"{f}:{i + 1}" for i, line in enumerate(lines)
-                       if len(line.expandtabs(8)) > MAX_COLUMNS]
         long_funcs += [f"{f}: {name} ({n})" for name, n in functions(lines)
                        if n > MAX_FUNCTION_LINES and "parse_args" not in name]
     t.check(not long_files, f"no C file over {MAX_FILE_LINES} lines", ", ".join(long_files))
-    t.check(not long_lines, f"no line over {MAX_COLUMNS} columns", ", ".join(long_lines))
-    long_py = [f"{f}:{i + 1}" for f in files if f.endswith(".py")
-               for i, line in enumerate(open(os.path.join(src, f)).read().split("\n"))
-               if len(line.expandtabs(8)) > MAX_COLUMNS]
+    long_c = long_lines(src, c_files(src))
+    t.check(not long_c, f"no line over {MAX_COLUMNS} columns", ", ".join(long_c))
+    long_py = long_lines(src, [f for f in files if f.endswith(".py")])
     t.check(not long_py, f"no Python line over {MAX_COLUMNS} columns", ", ".join(long_py))
     t.check(not long_funcs, f"no function over {MAX_FUNCTION_LINES} lines (option parsers "
             "aside)", "; ".join(long_funcs))
